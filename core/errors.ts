@@ -1,0 +1,95 @@
+export type Operation = 'start' | 'stop';
+
+/** What went wrong, in the user's terms; each kind has its own advice. */
+export type ApiErrorKind =
+	| 'invalid_request'
+	| 'auth'
+	| 'permission'
+	| 'max_streams'
+	| 'credits'
+	| 'rate_limited'
+	| 'capacity'
+	| 'server'
+	| 'bad_response'
+	| 'timeout'
+	| 'network';
+
+export interface ApiErrorDetails {
+	kind: ApiErrorKind;
+	operation: Operation;
+	/** The API's own code as text (`1001`, `0401`, `HTTP 502`, `ECONNRESET`…). */
+	code: string;
+	/** Short statement of what happened. */
+	summary: string;
+	/** What the user should do next. */
+	advice: string;
+	httpStatus?: number;
+	/** Trying the same call again later can succeed. */
+	retryable: boolean;
+	/**
+	 * A start whose answer was lost (timeout, reset, garbled body) may have started a billed
+	 * task that we cannot see: the API has no list endpoint.
+	 */
+	mayHaveStarted: boolean;
+	/** The API's message text, when it sent one (never contains our key: we never send it back). */
+	apiMessage?: string;
+}
+
+/** The one error type every API failure becomes; hosts wrap it in their own error classes. */
+export class MemoriesApiError extends Error {
+	readonly kind: ApiErrorKind;
+	readonly operation: Operation;
+	readonly code: string;
+	readonly summary: string;
+	readonly advice: string;
+	readonly httpStatus?: number;
+	readonly retryable: boolean;
+	readonly mayHaveStarted: boolean;
+	readonly apiMessage?: string;
+
+	constructor(details: ApiErrorDetails) {
+		super(`${details.summary} ${details.advice}`);
+		this.name = 'MemoriesApiError';
+		this.kind = details.kind;
+		this.operation = details.operation;
+		this.code = details.code;
+		this.summary = details.summary;
+		this.advice = details.advice;
+		this.httpStatus = details.httpStatus;
+		this.retryable = details.retryable;
+		this.mayHaveStarted = details.mayHaveStarted;
+		this.apiMessage = details.apiMessage;
+	}
+
+	/** A plain object for outputs and logs (no stack, nothing secret). */
+	toJSON(): ApiErrorDetails & { message: string } {
+		return {
+			message: this.message,
+			kind: this.kind,
+			operation: this.operation,
+			code: this.code,
+			summary: this.summary,
+			advice: this.advice,
+			httpStatus: this.httpStatus,
+			retryable: this.retryable,
+			mayHaveStarted: this.mayHaveStarted,
+			apiMessage: this.apiMessage,
+		};
+	}
+}
+
+export function isMemoriesApiError(value: unknown): value is MemoriesApiError {
+	return value instanceof MemoriesApiError;
+}
+
+/** Input that the user must correct before anything is sent. */
+export class InputError extends Error {
+	/** Which input was wrong, in the words the editor uses (e.g. "RTMP URL"). */
+	readonly field: string;
+
+	constructor(field: string, message: string) {
+		super(message);
+		this.name = 'InputError';
+		this.field = field;
+	}
+}

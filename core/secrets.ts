@@ -1,0 +1,42 @@
+import { createHash, randomBytes, timingSafeEqual } from 'crypto';
+
+const SECRET_BYTES = 32;
+const MAX_PRESENTED_LENGTH = 512;
+
+/** A fresh callback secret: 256 random bits, URL-safe (base64url, 43 characters). */
+export function generateSecret(): string {
+	return randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+/** Secrets we generate, and those users paste in, must be at least this long to be unguessable. */
+export const MIN_SECRET_LENGTH = 16;
+
+export function isStrongSecret(value: unknown): value is string {
+	return typeof value === 'string' && value.length >= MIN_SECRET_LENGTH && value.length <= MAX_PRESENTED_LENGTH;
+}
+
+function digest(value: string): Buffer {
+	return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Compares a presented secret with the expected one in constant time: both are hashed first,
+ * so neither the content nor the length of the expected secret leaks through timing.
+ */
+export function verifySecret(expected: string, presented: unknown): boolean {
+	if (typeof presented !== 'string' || presented.length === 0 || presented.length > MAX_PRESENTED_LENGTH) {
+		// Still spend the same work, so a missing token is not faster to learn about.
+		timingSafeEqual(digest(expected), digest(expected));
+		return false;
+	}
+	return timingSafeEqual(digest(expected), digest(presented)) && expected.length > 0;
+}
+
+/** Replaces every occurrence of each secret (API key, callback token) in `text`. */
+export function redact(text: string, secrets: readonly string[]): string {
+	let result = text;
+	for (const secret of secrets) {
+		if (typeof secret === 'string' && secret.length >= 4) result = result.split(secret).join('[redacted]');
+	}
+	return result;
+}

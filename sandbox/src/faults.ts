@@ -1,0 +1,121 @@
+// Fault injection: a queue of one-shot (or n-shot) misbehaviours, consumed by the next matching
+// API call or callback delivery.
+
+export type ApiFaultKind =
+	/** A business error in the `{status, task_id, text}` envelope (`status`, optional `httpStatus`). */
+	| 'status'
+	/** An error in the older `{code, msg, data, success}` envelope (`code`, optional `httpStatus`). */
+	| 'legacy'
+	/** HTTP 429 `{"code":429,"msg":"Rate limit exceeded"}`. */
+	| 'http429'
+	/** Handle the call normally, but answer only after `delayMs` (a start still creates its task). */
+	| 'slow'
+	/** Close the connection without answering (and without handling the call). */
+	| 'reset'
+	/** HTTP 502 with an HTML page, as a gateway would answer. */
+	| 'html502'
+	/** HTTP 200 with a truncated JSON body. */
+	| 'invalid_json'
+	/** HTTP 200 with an empty body. */
+	| 'empty';
+
+export type CallbackFaultKind =
+	/** Deliver the callback twice. */
+	| 'duplicate'
+	/** Hold the callback back and deliver it after the task's next one. */
+	| 'out_of_order'
+	/** Do not deliver the callback at all. */
+	| 'drop'
+	/** Deliver the callback `delayMs` late. */
+	| 'delay';
+
+export type ApiFault = {
+	on: 'start' | 'stop' | 'any';
+	kind: ApiFaultKind;
+	status?: number;
+	code?: string;
+	httpStatus?: number;
+	delayMs?: number;
+	times?: number;
+};
+
+export type CallbackFault = {
+	on: 'callback';
+	kind: CallbackFaultKind;
+	taskId?: string;
+	delayMs?: number;
+	times?: number;
+};
+
+export type Fault = ApiFault | CallbackFault;
+
+const API_KINDS = new Set<string>(['status', 'legacy', 'http429', 'slow', 'reset', 'html502', 'invalid_json', 'empty']);
+const CALLBACK_KINDS = new Set<string>(['duplicate', 'out_of_order', 'drop', 'delay']);
+
+interface Pending {
+	id: number;
+	fault: Fault;
+	remaining: number;
+}
+
+/** @returns a reason when `value` is not a fault this sandbox knows */
+export function faultProblem(value: unknown): string | undefined {
+	if (typeof value !== 'object' || value === null) return 'a fault must be a JSON object';
+	const fault = value as Record<string, unknown>;
+	if (fault.on === 'callback') {
+		if (!CALLBACK_KINDS.has(String(fault.kind))) return `callback fault kind must be one of ${[...CALLBACK_KINDS].join(', ')}`;
+	} else if (fault.on === 'start' || fault.on === 'stop' || fault.on === 'any') {
+		if (!API_KINDS.has(String(fault.kind))) return `API fault kind must be one of ${[...API_KINDS].join(', ')}`;
+		if (fault.kind === 'status' && typeof fault.status !== 'number') return 'a status fault needs a numeric "status"';
+		if (fault.kind === 'legacy' && typeof fault.code !== 'string') return 'a legacy fault needs a string "code"';
+	} else {
+		return 'fault "on" must be start, stop, any or callback';
+	}
+	if (fault.times !== undefined && (!Number.isInteger(fault.times) || (fault.times as number) < 1)) {
+		return '"times" must be a positive integer';
+	}
+	if (fault.delayMs !== undefined && (typeof fault.delayMs !== 'number' || fault.delayMs < 0)) {
+		return '"delayMs" must be a non-negative number';
+	}
+	return undefined;
+}
+
+export class FaultQueue {
+	private pending: Pending[] = [];
+	private nextId = 1;
+
+	add(fault: Fault): number {
+		const id = this.nextId++;
+		this.pending.push({ id, fault, remaining: fault.times ?? 1 });
+		return id;
+	}
+
+	list(): Array<Fault & { id: number; remaining: number }> {
+		return this.pending.map((p) => ({ ...p.fault, id: p.id, remaining: p.remaining }));
+	}
+
+	clear(): void {
+		this.pending = [];
+	}
+
+	takeApiFault(operation: 'start' | 'stop'): ApiFault | undefined {
+		return this.take(
+			(f): f is ApiFault => f.on === operation || f.on === 'any',
+		);
+	}
+
+	takeCallbackFault(taskId: string): CallbackFault | undefined {
+		return this.take(
+			(f): f is CallbackFault => f.on === 'callback' && (f.taskId === undefined || f.taskId === taskId),
+		);
+	}
+
+	private take<T extends Fault>(matches: (fault: Fault) => fault is T): T | undefined {
+		const index = this.pending.findIndex((p) => matches(p.fault));
+		if (index < 0) return undefined;
+		const entry = this.pending[index];
+		entry.remaining -= 1;
+		if (entry.remaining <= 0) this.pending.splice(index, 1);
+		return entry.fault as T;
+	}
+}

@@ -1,0 +1,188 @@
+import {
+	Limits,
+	checkCallbackRequest,
+	normaliseTimestamp,
+	parseCallbackBody,
+	parseCallbackPayload,
+} from '../../core';
+
+const documented = {
+	status: 0,
+	task_id: '5347085a-1111',
+	data: { text: 'The chef is frying vegetables.', timestamp: '2025-10-22T12:00:45Z' },
+};
+
+describe('parseCallbackPayload', () => {
+	it('accepts the documented payload', () => {
+		expect(parseCallbackPayload(documented)).toEqual({
+			ok: true,
+			event: {
+				taskId: '5347085a-1111',
+				status: 0,
+				text: 'The chef is frying vegetables.',
+				timestamp: '2025-10-22T12:00:45.000Z',
+				ended: false,
+			},
+		});
+	});
+
+	it('tolerates extra fields', () => {
+		const result = parseCallbackPayload({ ...documented, extra: 1, data: { ...documented.data, confidence: 0.9 } });
+		expect(result.ok).toBe(true);
+	});
+
+	it.each([
+		['missing', undefined],
+		['garbage', 'yesterday-ish'],
+		['an object', { at: 1 }],
+	])('keeps a result whose timestamp is %s, with a null timestamp', (_name, timestamp) => {
+		const result = parseCallbackPayload({ ...documented, data: { text: 'x', timestamp } });
+		expect(result).toMatchObject({ ok: true, event: { timestamp: null, text: 'x' } });
+	});
+
+	it('reads epoch seconds and milliseconds', () => {
+		expect(normaliseTimestamp(1761134445)).toBe('2025-10-22T12:00:45.000Z');
+		expect(normaliseTimestamp(1761134445000)).toBe('2025-10-22T12:00:45.000Z');
+		expect(normaliseTimestamp('2025-10-22 12:00:45Z')).toBe('2025-10-22T12:00:45.000Z');
+		expect(normaliseTimestamp(-5)).toBeNull();
+	});
+
+	it.each([
+		[14, 'stopped'],
+		[2001, 'credit failure'],
+		[-1, 'failure'],
+		[5000, 'internal'],
+	])('marks status %i (%s) as ended, with or without data', (status) => {
+		expect(parseCallbackPayload({ status, task_id: 'abc' })).toMatchObject({ ok: true, event: { ended: true, text: '' } });
+		expect(parseCallbackPayload({ status, task_id: 'abc', data: { text: 'bye' } })).toMatchObject({
+			ok: true,
+			event: { ended: true, text: 'bye', status },
+		});
+	});
+
+	it.each([
+		['null', null, /JSON object/],
+		['an array', [documented], /JSON object/],
+		['a string', 'hello', /JSON object/],
+		['no task_id', { status: 0, data: { text: 'x' } }, /task_id/],
+		['a numeric task_id', { ...documented, task_id: 5 }, /task_id/],
+		['a task_id with a slash', { ...documented, task_id: '../x' }, /task_id/],
+		['a task_id too long', { ...documented, task_id: 'a'.repeat(129) }, /task_id/],
+		['no status', { task_id: 'a', data: { text: 'x' } }, /status must be an integer/],
+		['a string status', { ...documented, status: '0' }, /status must be an integer/],
+		['a fractional status', { ...documented, status: 0.5 }, /status must be an integer/],
+		['no data on a result', { status: 0, task_id: 'a' }, /data.text must be a string/],
+		['data as a string', { ...documented, data: 'text' }, /data must be an object/],
+		['text as a number', { ...documented, data: { text: 5 } }, /data.text must be a string/],
+		['text as a number on an end event', { status: 14, task_id: 'a', data: { text: 5 } }, /data.text must be a string/],
+	])('rejects %s', (_name, payload, reason) => {
+		const result = parseCallbackPayload(payload);
+		expect(result.ok).toBe(false);
+		if (!result.ok) {
+			expect(result.httpStatus).toBe(400);
+			expect(result.reason).toMatch(reason);
+		}
+	});
+
+	it('rejects a text over the limit with 413', () => {
+		const result = parseCallbackPayload({ ...documented, data: { text: 'a'.repeat(Limits.callbackTextLength + 1) } });
+		expect(result).toMatchObject({ ok: false, httpStatus: 413 });
+	});
+
+	it('does not read inherited properties (__proto__ and constructor payloads)', () => {
+		const viaProto = JSON.parse('{"__proto__": {"task_id": "abc", "status": 0, "data": {"text": "x"}}}');
+		expect(parseCallbackPayload(viaProto).ok).toBe(false);
+		const polluted = JSON.parse('{"status":0,"task_id":"abc","data":{"__proto__":{"text":"evil"}}}');
+		expect(parseCallbackPayload(polluted)).toMatchObject({ ok: false });
+		expect(({} as Record<string, unknown>).text).toBeUndefined();
+	});
+
+	it('cleans lone surrogates and NUL characters out of the text', () => {
+		const result = parseCallbackPayload({ ...documented, data: { text: 'a\uD800b\u0000c 🍳' } });
+		expect(result).toMatchObject({ ok: true, event: { text: 'a\uFFFDbc 🍳' } });
+	});
+});
+
+describe('parseCallbackBody', () => {
+	const body = JSON.stringify(documented);
+
+	it('accepts JSON content types, with or without parameters', () => {
+		for (const type of ['application/json', 'application/json; charset=utf-8', 'application/vnd.api+json', undefined, '']) {
+			expect(parseCallbackBody(body, type).ok).toBe(true);
+		}
+	});
+
+	it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml'])(
+		'refuses %s with 415',
+		(type) => {
+			expect(parseCallbackBody(body, type)).toMatchObject({ ok: false, httpStatus: 415 });
+		},
+	);
+
+	it('refuses bodies over the size limit with 413, counting bytes', () => {
+		const big = JSON.stringify({ ...documented, data: { text: 'é'.repeat(Limits.callbackBodyBytes / 2) } });
+		expect(parseCallbackBody(big, 'application/json')).toMatchObject({ ok: false, httpStatus: 413 });
+		expect(parseCallbackBody(new TextEncoder().encode(big), 'application/json')).toMatchObject({ ok: false, httpStatus: 413 });
+	});
+
+	it.each(['', '{', '{"status":0,', 'nul', '\uFEFF{}x'])('refuses invalid JSON %p with 400', (text) => {
+		expect(parseCallbackBody(text, 'application/json')).toMatchObject({ ok: false, httpStatus: 400 });
+	});
+
+	it('reads bytes', () => {
+		expect(parseCallbackBody(new TextEncoder().encode(body), 'application/json').ok).toBe(true);
+	});
+});
+
+describe('checkCallbackRequest', () => {
+	const secret = 'a-secret-of-enough-length-123';
+	const request = { method: 'POST', contentType: 'application/json', token: secret, body: JSON.stringify(documented) };
+
+	it('accepts an authenticated, valid callback', () => {
+		expect(checkCallbackRequest(request, secret)).toMatchObject({ ok: true, event: { taskId: '5347085a-1111' } });
+	});
+
+	it('accepts a body its host already parsed', () => {
+		expect(checkCallbackRequest({ ...request, body: documented, bodyIsParsed: true }, secret).ok).toBe(true);
+	});
+
+	it.each([
+		['GET', 405],
+		['PUT', 405],
+		['post', 0],
+	])('answers method %s', (method, httpStatus) => {
+		const result = checkCallbackRequest({ ...request, method }, secret);
+		if (httpStatus === 0) expect(result.ok).toBe(true);
+		else expect(result).toMatchObject({ ok: false, httpStatus });
+	});
+
+	it.each([
+		['missing', undefined],
+		['empty', ''],
+		['wrong', 'a-secret-of-enough-length-124'],
+		['truncated', secret.slice(0, -1)],
+		['longer', `${secret}x`],
+		['repeated', [secret, secret]],
+		['an object', { token: secret }],
+	])('answers 401 to a %s token before reading the body', (_name, token) => {
+		expect(checkCallbackRequest({ ...request, token, body: 'not even json' }, secret)).toMatchObject({
+			ok: false,
+			httpStatus: 401,
+		});
+	});
+
+	it('checks content type of parsed bodies too', () => {
+		expect(
+			checkCallbackRequest({ ...request, contentType: 'text/plain', body: documented, bodyIsParsed: true }, secret),
+		).toMatchObject({ ok: false, httpStatus: 415 });
+	});
+
+	it('answers 400 to a missing body', () => {
+		expect(checkCallbackRequest({ ...request, body: undefined }, secret)).toMatchObject({ ok: false, httpStatus: 400 });
+	});
+
+	it('never mentions the secret in a rejection', () => {
+		const result = checkCallbackRequest({ ...request, token: 'nope' }, secret);
+		expect(JSON.stringify(result)).not.toContain(secret);
+	});
+});
