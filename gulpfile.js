@@ -1,6 +1,6 @@
 'use strict';
 // Build orchestration for both packages. The core (core/) is compiled into each of them:
-//   n8n package (root):        dist/{core,credentials,nodes}        ← tsconfig.json
+//   n8n package (root):        dist/{core,credentials,icons,nodes}  ← tsconfig.json
 //   Node-RED package:          node-red/dist/{core,lib,nodes}       ← node-red/tsconfig.json
 //   sandbox (never published): build/sandbox                        ← sandbox/tsconfig.json
 const { execFileSync } = require('node:child_process');
@@ -30,7 +30,7 @@ function compileN8n(done) {
 	done();
 }
 function copyN8nAssets() {
-	return src(['nodes/**/*.{svg,png,json}', 'credentials/**/*.{svg,png}'], { base: root, encoding: false }).pipe(
+	return src(['icons/*.svg', 'nodes/**/*.{svg,png,json}', 'credentials/**/*.{svg,png}'], { base: root, encoding: false }).pipe(
 		dest('dist'),
 	);
 }

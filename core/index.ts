@@ -9,3 +9,4 @@ export * from './callback';
 export * from './callback-url';
 export * from './secrets';
 export * from './filter';
+export * from './results';

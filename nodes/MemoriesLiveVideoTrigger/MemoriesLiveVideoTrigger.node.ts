@@ -1,0 +1,163 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
+import type {
+	IHookFunctions,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { MAX_DURATION_LIMIT_MINUTES, MIN_SECRET_LENGTH } from '../../core';
+import { FILTER_OPTIONS, streamFields } from '../shared/fields';
+import { CREDENTIAL_TYPE } from '../shared/transport';
+import { startWatching, stopWatching, streamExists } from './lifecycle';
+import { receiveCallback } from './receiver';
+
+const watch = { show: { mode: ['watch'] } };
+const receive = { show: { mode: ['receive'] } };
+
+export class MemoriesLiveVideoTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Memories.ai Live Video Trigger',
+		name: 'memoriesLiveVideoTrigger',
+		icon: { light: 'file:../../icons/memories.svg', dark: 'file:../../icons/memories.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["mode"] === "receive" ? "Receive results" : "Watch a stream"}}',
+		description: 'Starts the workflow with each analysis result of a live video stream',
+		defaults: { name: 'Memories.ai Live Video Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true, displayOptions: watch }],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'results' }],
+		properties: [
+			{
+				displayName: 'Mode',
+				name: 'mode',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Watch a Stream',
+						value: 'watch',
+						description:
+							'Start analysing the stream when the workflow is activated, stop when it is deactivated',
+					},
+					{
+						name: 'Receive Results of Streams Started Elsewhere',
+						value: 'receive',
+						description: 'Only receive results; start streams with the Memories.ai Live Video node or any other client',
+					},
+				],
+				default: 'watch',
+			},
+			{
+				displayName:
+					'While this workflow is active, memories.ai analyses the stream and bills every 5 seconds. Deactivating the workflow stops the stream. "Listen for test event" starts a stream too and stops it after the first result.',
+				name: 'watchNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: watch,
+			},
+			...streamFields(watch),
+			{
+				displayName: 'Maximum Duration (Minutes)',
+				name: 'maxDurationMinutes',
+				type: 'number',
+				default: 0,
+				typeOptions: { minValue: 0, maxValue: MAX_DURATION_LIMIT_MINUTES },
+				description:
+					'Stop the stream after this many minutes and emit a stream-ended item (checked as results arrive). 0 means no limit.',
+				displayOptions: watch,
+			},
+			{
+				displayName: 'Callback Token',
+				name: 'callbackToken',
+				type: 'string',
+				typeOptions: { password: true },
+				required: true,
+				default: '',
+				description: `A secret of at least ${MIN_SECRET_LENGTH} random characters that every callback must carry. Callbacks without it are refused (401) and never start the workflow.`,
+				displayOptions: receive,
+			},
+			{
+				displayName:
+					"Callback URL to give memories.ai (e.g. in the Memories.ai Live Video node's Start): this node's Production URL followed by ?token= and the Callback Token above.",
+				name: 'receiveNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: receive,
+			},
+			{
+				displayName: 'Emit',
+				name: 'emit',
+				type: 'options',
+				options: FILTER_OPTIONS,
+				default: 'all',
+				description: 'Which results start the workflow. Stream-ended items are always emitted.',
+			},
+			{
+				displayName: 'Keywords',
+				name: 'keywords',
+				type: 'string',
+				default: '',
+				required: true,
+				placeholder: 'smoke, fire, boiling over',
+				description: 'Comma-separated; a result that contains any of them starts the workflow',
+				displayOptions: { show: { emit: ['keywords'] } },
+			},
+			{
+				displayName: 'Regular Expression',
+				name: 'regex',
+				type: 'string',
+				default: '',
+				required: true,
+				placeholder: 'boil(ing|ed)? over',
+				description: 'A JavaScript regular expression, plain or as /pattern/flags',
+				displayOptions: { show: { emit: ['regex'] } },
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Case Sensitive',
+						name: 'caseSensitive',
+						type: 'boolean',
+						default: false,
+						description: 'Whether keywords and a plain regular expression must match upper and lower case exactly',
+					},
+					{
+						displayName: 'Ignore Duplicates',
+						name: 'ignoreDuplicates',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether to drop a result that arrives again for the same stream and frame window (delivery is not guaranteed to be exactly once)',
+					},
+				],
+			},
+		],
+	};
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return streamExists.call(this);
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return startWatching.call(this);
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return stopWatching.call(this);
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return receiveCallback.call(this);
+	}
+}

@@ -1,0 +1,73 @@
+// Activation starts exactly one stream and deactivation stops it: n8n calls checkExists, then
+// create if needed, on activation (and at every start-up), and delete on deactivation.
+import { NodeOperationError } from 'n8n-workflow';
+import type { IHookFunctions } from 'n8n-workflow';
+
+import { generateSecret, isStrongSecret, MIN_SECRET_LENGTH, validateMaxDuration, withCallbackToken } from '../../core';
+import { toNodeError } from '../shared/errors';
+import { startStream, stopStream } from '../shared/streams';
+import { openSession } from '../shared/transport';
+import type { TriggerMode } from './mode';
+import { clearWatchState, readWatchState, writeWatchState } from './watch-state';
+
+/** Re-registrations that are not a new activation by the user: the stream started before goes on. */
+const RESUMING = new Set(['init', 'leadershipChange']);
+
+function modeOf(context: IHookFunctions): TriggerMode {
+	return context.getNodeParameter('mode', 'watch') as TriggerMode;
+}
+
+export async function streamExists(this: IHookFunctions): Promise<boolean> {
+	if (modeOf(this) === 'receive') return false; // create() only checks the token
+	// After a restart the stream started at activation is still running: never start a second one.
+	return readWatchState(this) !== undefined && RESUMING.has(this.getActivationMode());
+}
+
+export async function startWatching(this: IHookFunctions): Promise<boolean> {
+	if (modeOf(this) === 'receive') {
+		if (!isStrongSecret(this.getNodeParameter('callbackToken', ''))) {
+			throw new NodeOperationError(
+				this.getNode(),
+				`Callback Token must be at least ${MIN_SECRET_LENGTH} characters long so that nobody can guess it.`,
+			);
+		}
+		return true;
+	}
+	try {
+		const session = await openSession(this);
+		validateMaxDuration(this.getNodeParameter('maxDurationMinutes', 0));
+		const leftover = readWatchState(this);
+		if (leftover) {
+			// A stream of an earlier activation that was not stopped: stop it before starting anew.
+			await stopStream(this, session, leftover.taskId);
+			clearWatchState(this);
+		}
+		const secret = generateSecret();
+		const started = await startStream(this, session, {
+			rtmpUrl: this.getNodeParameter('rtmpUrl'),
+			userPrompt: this.getNodeParameter('userPrompt'),
+			systemPrompt: this.getNodeParameter('systemPrompt', undefined),
+			thinking: this.getNodeParameter('thinking', false),
+			callbackUrl: withCallbackToken(this.getNodeWebhookUrl('default') as string, secret),
+		});
+		writeWatchState(this, { taskId: started.taskId, secret, startedAt: Date.now() });
+		return true;
+	} catch (error) {
+		throw toNodeError(this.getNode(), error);
+	}
+}
+
+export async function stopWatching(this: IHookFunctions): Promise<boolean> {
+	const state = readWatchState(this);
+	if (modeOf(this) === 'receive' || !state) return true;
+	try {
+		await stopStream(this, await openSession(this), state.taskId);
+	} catch (error) {
+		// Keep the state: the next activation stops this task before starting another one.
+		const nodeError = toNodeError(this.getNode(), error);
+		nodeError.message = `Could not stop stream ${state.taskId}; it may still be running and billing. ${nodeError.message} Stop it with the Memories.ai Live Video node (Stop, this task ID).`;
+		throw nodeError;
+	}
+	clearWatchState(this);
+	return true;
+}

@@ -1,0 +1,2 @@
+/** Watch: the trigger starts and stops the stream itself. Receive: it only takes callbacks. */
+export type TriggerMode = 'watch' | 'receive';

@@ -1,0 +1,67 @@
+// Editor fields both nodes show for starting a stream, with the same names, help and defaults.
+import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
+
+import { DEFAULT_SYSTEM_PROMPT, FilterMode } from '../../core';
+
+export function streamFields(displayOptions: IDisplayOptions): INodeProperties[] {
+	return [
+		{
+			displayName: 'RTMP URL',
+			name: 'rtmpUrl',
+			type: 'string',
+			required: true,
+			default: '',
+			placeholder: 'rtmp://camera.example.com:1935/live/stream',
+			description:
+				'Address of the live stream (rtmp:// or rtmps://) that memories.ai pulls. It must be reachable from the internet; video files are not supported.',
+			displayOptions,
+		},
+		{
+			displayName: 'User Prompt',
+			name: 'userPrompt',
+			type: 'string',
+			required: true,
+			default: '',
+			typeOptions: { rows: 3 },
+			placeholder: 'Tell me when the pan is boiling over.',
+			description: 'What to look for in each frame window of about 5 seconds',
+			displayOptions,
+		},
+		{
+			displayName: 'System Prompt',
+			name: 'systemPrompt',
+			type: 'string',
+			default: DEFAULT_SYSTEM_PROMPT,
+			typeOptions: { rows: 2 },
+			description: "The model's role and context",
+			displayOptions,
+		},
+		{
+			displayName: 'Thinking',
+			name: 'thinking',
+			type: 'boolean',
+			default: false,
+			description: "Whether to use the model's reasoning mode (slower, more thorough answers)",
+			displayOptions,
+		},
+	];
+}
+
+export const FILTER_OPTIONS: Array<{ name: string; value: FilterMode; description: string }> = [
+	{ name: 'Every Result', value: 'all', description: 'Start the workflow for every frame window' },
+	{
+		name: 'Only When the Text Changes',
+		value: 'changes',
+		description: 'Skip results that repeat the previous text of the same stream',
+	},
+	{
+		name: 'Only When It Contains a Keyword',
+		value: 'keywords',
+		description: 'Start the workflow only for results that mention one of the keywords',
+	},
+	{
+		name: 'Only When It Matches a Regular Expression',
+		value: 'regex',
+		description: 'Start the workflow only for results whose text matches the expression',
+	},
+];

@@ -1,0 +1,33 @@
+// Start and stop as both n8n nodes use them: the core builds and interprets, n8n sends.
+import { sleep } from 'n8n-workflow';
+
+import {
+	StartInput,
+	Started,
+	StopOutcome,
+	buildStartRequest,
+	buildStopRequest,
+	interpretStartResponse,
+	interpretStopResponse,
+	retryIdempotent,
+	validateStartInput,
+	validateTaskId,
+} from '../../core';
+import { ApiContext, ApiSession, sendApiRequest } from './transport';
+
+/** Never retried: a lost answer may hide a started, billed task. */
+export async function startStream(context: ApiContext, session: ApiSession, input: StartInput): Promise<Started> {
+	const params = validateStartInput(input);
+	const response = await sendApiRequest(context, 'start', buildStartRequest(session.baseUrl, params));
+	return interpretStartResponse(response, { secrets: session.secrets });
+}
+
+/** Idempotent: "not found or already stopped" is an outcome; retryable failures are retried. */
+export async function stopStream(context: ApiContext, session: ApiSession, taskId: unknown): Promise<StopOutcome> {
+	const id = validateTaskId(taskId);
+	const request = buildStopRequest(session.baseUrl, id);
+	return retryIdempotent(
+		async () => interpretStopResponse(id, await sendApiRequest(context, 'stop', request), { secrets: session.secrets }),
+		sleep,
+	);
+}
