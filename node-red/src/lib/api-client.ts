@@ -27,10 +27,23 @@ export interface ApiClientOptions {
 	stopAttempts?: number;
 }
 
+export interface StopOptions {
+	attempts?: number;
+	/** A shorter wait than the default, e.g. while Node-RED closes nodes (it allows 15 s). */
+	timeoutMs?: number;
+}
+
 export class ApiClient {
-	private readonly agent = new Agent({ keepAliveTimeout: 30000, connections: 8 });
+	/** Created on first use, and again if a call comes after close(): a start node's close
+	 * handler may still stop its tasks after the config node has closed. */
+	private agent: Agent | undefined;
 
 	constructor(private readonly options: ApiClientOptions) {}
+
+	private dispatcher(): Agent {
+		this.agent ??= new Agent({ keepAliveTimeout: 30000, connections: 8 });
+		return this.agent;
+	}
 
 	/** Never retried: a lost answer may hide a started, billed task. */
 	async start(params: StartParams): Promise<Started> {
@@ -38,18 +51,22 @@ export class ApiClient {
 		return interpretStartResponse(response, { secrets: [this.options.apiKey] });
 	}
 
-	async stop(taskId: string): Promise<StopOutcome> {
+	/** Idempotent: "not found or already stopped" is an outcome; retryable failures are retried. */
+	async stop(taskId: unknown, options: StopOptions = {}): Promise<StopOutcome> {
 		const id = validateTaskId(taskId);
 		const request = buildStopRequest(this.options.baseUrl, id, this.options.apiKey);
+		if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
 		return retryIdempotent(
 			async () => interpretStopResponse(id, await this.send('stop', request), { secrets: [this.options.apiKey] }),
 			sleep,
-			this.options.stopAttempts ?? 3,
+			options.attempts ?? this.options.stopAttempts ?? 3,
 		);
 	}
 
 	async close(): Promise<void> {
-		await this.agent.close();
+		const agent = this.agent;
+		this.agent = undefined;
+		await agent?.close();
 	}
 
 	private async send(operation: Operation, api: ApiRequest): Promise<ApiResponse> {
@@ -58,7 +75,7 @@ export class ApiClient {
 				method: api.method,
 				headers: api.headers,
 				body: api.body,
-				dispatcher: this.agent,
+				dispatcher: this.dispatcher(),
 				headersTimeout: api.timeoutMs,
 				bodyTimeout: api.timeoutMs,
 			});

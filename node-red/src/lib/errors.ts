@@ -1,0 +1,20 @@
+// Errors as Node-RED shows them: a full message for done(err) (Catch nodes, debug sidebar) and a
+// short reason for the status under the node. The core's messages already say what to do next.
+import { InputError, MemoriesApiError, redact } from '../core';
+
+export function toError(error: unknown, secrets: readonly string[] = []): Error {
+	if (error instanceof MemoriesApiError || error instanceof InputError) return error;
+	const message = error instanceof Error ? error.message : String(error);
+	return new Error(redact(message, secrets));
+}
+
+/** A few words for node.status(). */
+export function shortReason(error: unknown): string {
+	if (error instanceof MemoriesApiError) {
+		return { max_streams: '4 streams already running', auth: 'API key refused', credits: 'no credits left' }[
+			error.kind as string
+		] ?? `${error.kind.replace(/_/g, ' ')} (${error.code})`;
+	}
+	if (error instanceof InputError) return `check ${error.field}`;
+	return 'error';
+}

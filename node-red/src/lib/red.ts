@@ -1,0 +1,72 @@
+// The parts of Node-RED's runtime API these nodes use, typed here (no @types/node-red: it lags
+// behind Node-RED and would be a dependency for four interfaces).
+import type { IncomingMessage, ServerResponse } from 'http';
+
+export type NodeStatus = { fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey'; shape?: 'ring' | 'dot'; text?: string };
+
+export interface NodeMessage {
+	_msgid?: string;
+	payload?: unknown;
+	topic?: string;
+	[key: string]: unknown;
+}
+
+export interface Node {
+	id: string;
+	type: string;
+	z?: string;
+	name?: string;
+	credentials?: Record<string, string | undefined>;
+	on(event: 'input', listener: (msg: NodeMessage, send: (msg: NodeMessage | Array<NodeMessage | null>) => void, done: (err?: Error) => void) => void): void;
+	on(event: 'close', listener: (removed: boolean, done: () => void) => void): void;
+	send(msg: NodeMessage | Array<NodeMessage | null>): void;
+	status(status: NodeStatus | Record<string, never>): void;
+	log(message: string): void;
+	warn(message: string): void;
+	error(message: string | Error, msg?: NodeMessage): void;
+	debug(message: string): void;
+}
+
+export type Handler = (req: IncomingMessage & { body?: unknown; _body?: boolean; query?: Record<string, unknown> }, res: ServerResponse & { status?: unknown }, next: (err?: unknown) => void) => void;
+
+export interface ExpressApp {
+	all(path: string, ...handlers: Handler[]): void;
+	_router?: { stack: Array<{ route?: { path: string; stack: Array<{ handle: unknown }> } }> };
+	router?: { stack: Array<{ route?: { path: string; stack: Array<{ handle: unknown }> } }> };
+}
+
+export interface NodeAPI {
+	nodes: {
+		createNode(node: Node, config: NodeDef): void;
+		registerType<T extends Node>(type: string, constructor: (this: T, config: NodeDef) => void, options?: { credentials?: Record<string, { type: 'text' | 'password' }> }): void;
+		getNode(id: string): Node | null;
+	};
+	httpNode?: ExpressApp;
+	settings: { httpNodeRoot?: string | false; httpNodeMiddleware?: Handler | Handler[]; [key: string]: unknown };
+	_(key: string, substitutions?: Record<string, unknown>): string;
+	log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
+}
+
+export interface NodeDef {
+	id: string;
+	type: string;
+	name?: string;
+	z?: string;
+	[key: string]: unknown;
+}
+
+/** What the start and stop nodes use of a memories-live-config node. */
+export interface ConfigNode extends Node {
+	baseUrl: string;
+	publicUrl: string;
+	/** The account's API client. @throws InputError when the key or Base URL is unusable */
+	client(): import('./api-client').ApiClient;
+	/** Values never to show in a status, log or error. */
+	secrets(): string[];
+}
+
+/** What a start node uses of a memories-live-results node. */
+export interface ResultsNode extends Node {
+	/** The callback URL for this node, with its secret, under `publicUrl`. */
+	callbackUrl(publicUrl: string): string;
+}

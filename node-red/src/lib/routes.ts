@@ -1,0 +1,148 @@
+// Callback routes on RED.httpNode. One express route per path, shared by every results node
+// that uses the path: a callback goes to the node whose secret it carries. A node leaving
+// removes only itself; the route goes when its last node does.
+import type { IncomingMessage, ServerResponse } from 'http';
+
+import { CallbackCheck, CallbackRejection, Limits, checkCallbackRequest, tokenFromQuery, verifySecret } from '../core';
+import type { ExpressApp, Handler, NodeAPI } from './red';
+
+export interface CallbackReceiver {
+	readonly secret: string;
+	/** Called with every authenticated request, valid or not, after the answer was sent. */
+	receive(check: CallbackCheck): void;
+	/** Called for requests no receiver's secret matched. */
+	unauthorised?(): void;
+}
+
+interface PathRoute {
+	receivers: Set<CallbackReceiver>;
+	handler: Handler;
+}
+
+const routesByApp = new WeakMap<ExpressApp, Map<string, PathRoute>>();
+
+function reply(res: ServerResponse, httpStatus: number, reason?: string): void {
+	if (reason === undefined) {
+		res.writeHead(httpStatus, { 'Content-Length': '0' });
+		res.end();
+		return;
+	}
+	const body = JSON.stringify({ error: reason });
+	res.writeHead(httpStatus, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+	res.end(body);
+}
+
+/** Reads the body up to the limit; `undefined` when it is larger (the request is then cut off). */
+function readLimitedBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+	return new Promise((resolve) => {
+		const declared = Number(req.headers['content-length']);
+		if (Number.isFinite(declared) && declared > Limits.callbackBodyBytes) return resolve(undefined);
+		const chunks: Buffer[] = [];
+		let size = 0;
+		const onData = (chunk: Buffer) => {
+			size += chunk.length;
+			if (size > Limits.callbackBodyBytes) {
+				req.off('data', onData);
+				resolve(undefined);
+				return;
+			}
+			chunks.push(chunk);
+		};
+		req.on('data', onData);
+		req.once('end', () => resolve(Buffer.concat(chunks)));
+		req.once('error', () => resolve(undefined));
+		res.once('close', () => resolve(undefined));
+	});
+}
+
+function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+	res.setHeader('Connection', 'close');
+	reply(res, 413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
+	res.once('finish', () => req.destroy());
+}
+
+function createHandler(route: { receivers: Set<CallbackReceiver> }): Handler {
+	return (req, res) => {
+		const token = tokenFromQuery(req.query ?? Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams));
+		let receiver: CallbackReceiver | undefined;
+		for (const candidate of route.receivers) if (verifySecret(candidate.secret, token)) receiver = candidate;
+		if (!receiver) {
+			// No secret matched: the core's answer for that (405 for a wrong method, else 401).
+			const rejection = checkCallbackRequest({ method: req.method ?? '', token: undefined, body: undefined }, '') as CallbackRejection;
+			if (rejection.httpStatus === 401) for (const r of route.receivers) r.unauthorised?.();
+			return reply(res, rejection.httpStatus, rejection.reason);
+		}
+		const found = receiver;
+		const finish = (body: unknown, bodyIsParsed: boolean) => {
+			const check = checkCallbackRequest(
+				{ method: req.method ?? '', contentType: req.headers['content-type'], token, body, bodyIsParsed },
+				found.secret,
+			);
+			// Answer first: the sender must not wait for the flow.
+			if (check.ok) reply(res, 200);
+			else reply(res, check.httpStatus, check.reason);
+			found.receive(check);
+		};
+		if (req._body || req.readableEnded) {
+			// A body parser in httpNodeMiddleware already consumed the stream.
+			finish(req.body, typeof req.body !== 'string' && !(req.body instanceof Uint8Array));
+			return;
+		}
+		void readLimitedBody(req, res).then((body) => {
+			if (res.headersSent) return;
+			if (body === undefined) {
+				tooLarge(req, res);
+				found.receive({ ok: false, httpStatus: 413, reason: 'too large' });
+				return;
+			}
+			finish(body, false);
+		});
+	};
+}
+
+function middlewareOf(RED: NodeAPI): Handler[] {
+	const middleware = RED.settings.httpNodeMiddleware;
+	if (typeof middleware === 'function') return [middleware];
+	if (Array.isArray(middleware)) return middleware.filter((m): m is Handler => typeof m === 'function');
+	return [];
+}
+
+/** Express 4 keeps routes in `_router`, Express 5 (Node-RED 5) in `router`. */
+function stackOf(app: ExpressApp) {
+	return (app._router ?? app.router)?.stack;
+}
+
+/**
+ * Adds a receiver for POSTs to `path` (relative to httpNodeRoot).
+ * @returns a function that removes exactly this receiver
+ */
+export function addCallbackRoute(RED: NodeAPI, path: string, receiver: CallbackReceiver): () => void {
+	const app = RED.httpNode;
+	if (!app) throw new Error('Node-RED serves no HTTP nodes here (httpNodeRoot is false): results cannot be received.');
+	let routes = routesByApp.get(app);
+	if (!routes) routesByApp.set(app, (routes = new Map()));
+	let route = routes.get(path);
+	if (!route) {
+		const receivers = new Set<CallbackReceiver>();
+		route = { receivers, handler: createHandler({ receivers }) };
+		routes.set(path, route);
+		app.all(path, ...middlewareOf(RED), route.handler);
+	}
+	route.receivers.add(receiver);
+	const owned = route;
+	return () => {
+		owned.receivers.delete(receiver);
+		if (owned.receivers.size > 0 || routes!.get(path) !== owned) return;
+		routes!.delete(path);
+		const stack = stackOf(app);
+		const index = stack?.findIndex((layer) => layer.route?.stack.some((s) => s.handle === owned.handler)) ?? -1;
+		if (stack && index >= 0) stack.splice(index, 1);
+	};
+}
+
+/** Normalises a results node's path: one leading slash, no trailing slash, no query. */
+export function normaliseRoutePath(path: unknown): string {
+	const text = typeof path === 'string' ? path.trim().split(/[?#]/)[0] : '';
+	const segments = text.split('/').filter((s) => s !== '');
+	return `/${segments.join('/')}`;
+}

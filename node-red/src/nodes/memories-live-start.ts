@@ -1,0 +1,142 @@
+// Start node: starts analysing a live stream for each input message, remembers the task (the
+// API cannot list them), and stops its tasks on redeploy/shutdown and after a maximum duration.
+import {
+	InputError,
+	StartInput,
+	maxDurationEndEvent,
+	validateMaxDuration,
+	validateStartInput,
+	maskCallbackToken,
+} from '../core';
+import { shortReason, toError } from '../lib/errors';
+import type { ConfigNode, Node, NodeAPI, NodeDef, NodeMessage, ResultsNode } from '../lib/red';
+import { RemovalReason, TrackedTask, tasks } from '../lib/tasks';
+
+/** Node-RED gives close handlers 15 s; stops must fit in that, retries included. */
+const CLOSE_STOP_TIMEOUT_MS = 8000;
+const CLOSE_STOP_ATTEMPTS = 2;
+
+/** Message properties that override the node's settings. */
+const OVERRIDES = ['rtmpUrl', 'userPrompt', 'systemPrompt', 'callbackUrl', 'thinking', 'maxDuration'] as const;
+
+export = function register(RED: NodeAPI): void {
+	function MemoriesLiveStart(this: Node, def: NodeDef): void {
+		RED.nodes.createNode(this, def);
+		const node = this;
+		const config = RED.nodes.getNode(def.config as string) as ConfigNode | null;
+		const stopOnClose = def.stopOnClose !== false;
+		const timers = new Map<string, NodeJS.Timeout>();
+		const mine = () => tasks.list((task) => task.startNodeId === node.id);
+		const secrets = () => config?.secrets() ?? [];
+
+		const showStatus = () => {
+			const count = mine().length;
+			node.status(
+				count > 0
+					? { fill: 'green', shape: 'dot', text: RED._('memories-live-start.status.running', { count }) }
+					: { fill: 'grey', shape: 'ring', text: RED._('memories-live-start.status.idle') },
+			);
+		};
+
+		const onTaskRemoved = (task: TrackedTask, _reason: RemovalReason) => {
+			if (task.startNodeId !== node.id) return;
+			clearTimeout(timers.get(task.taskId));
+			timers.delete(task.taskId);
+			showStatus();
+		};
+		tasks.on('removed', onTaskRemoved);
+
+		const stopForMaxDuration = async (taskId: string, minutes: number) => {
+			timers.delete(taskId);
+			try {
+				const outcome = await config!.client().stop(taskId);
+				node.log(RED._('memories-live-start.log.max-duration', { taskId, minutes, outcome: outcome.outcome }));
+			} catch (error) {
+				node.error(toError(error, secrets()));
+				return; // still tracked: a redeploy or a stop node can try again
+			}
+			tasks.remove(taskId, 'max_duration', maxDurationEndEvent(taskId, minutes, Date.now()));
+		};
+
+		const callbackUrlFor = (msg: NodeMessage): { url: unknown; resultsNodeId?: string } => {
+			if (msg.callbackUrl !== undefined) return { url: msg.callbackUrl };
+			if (def.callbackMode === 'url') return { url: def.callbackUrl };
+			const results = RED.nodes.getNode(def.results as string) as ResultsNode | null;
+			if (!results || typeof results.callbackUrl !== 'function') {
+				throw new InputError('Results node', RED._('memories-live-start.errors.no-results-node'));
+			}
+			if (!config?.publicUrl) throw new InputError('Public URL', RED._('memories-live-start.errors.no-public-url'));
+			return { url: results.callbackUrl(config.publicUrl), resultsNodeId: results.id };
+		};
+
+		node.on('input', (msg, send, done) => {
+			void (async () => {
+				try {
+					if (!config) throw new InputError('Account', RED._('memories-live-start.errors.no-config'));
+					const pick = (name: (typeof OVERRIDES)[number]) => (msg[name] !== undefined ? msg[name] : def[name]);
+					const callback = callbackUrlFor(msg);
+					const input: StartInput = {
+						rtmpUrl: pick('rtmpUrl'),
+						userPrompt: pick('userPrompt'),
+						systemPrompt: pick('systemPrompt') === '' ? undefined : pick('systemPrompt'),
+						callbackUrl: callback.url,
+						thinking: pick('thinking'),
+					};
+					const params = validateStartInput(input);
+					const maxMinutes = validateMaxDuration(pick('maxDuration'));
+					const client = config.client();
+					node.status({ fill: 'yellow', shape: 'dot', text: RED._('memories-live-start.status.starting') });
+					const { taskId } = await client.start(params);
+					const startedAt = Date.now();
+					tasks.add({ taskId, startNodeId: node.id, configId: config.id, resultsNodeId: callback.resultsNodeId, startedAt });
+					if (maxMinutes > 0) {
+						timers.set(taskId, setTimeout(() => void stopForMaxDuration(taskId, maxMinutes), maxMinutes * 60000));
+					}
+					showStatus();
+					msg.task_id = taskId;
+					msg.payload = {
+						task_id: taskId,
+						started_at: new Date(startedAt).toISOString(),
+						rtmp_url: params.rtmpUrl,
+						user_prompt: params.userPrompt,
+						callback_url: maskCallbackToken(params.callbackUrl),
+						max_duration_minutes: maxMinutes,
+					};
+					send(msg);
+					done();
+				} catch (error) {
+					node.status({ fill: 'red', shape: 'ring', text: shortReason(error) });
+					done(toError(error, secrets()));
+				}
+			})();
+		});
+
+		node.on('close', (_removed, done) => {
+			tasks.off('removed', onTaskRemoved);
+			for (const timer of timers.values()) clearTimeout(timer);
+			timers.clear();
+			const running = mine();
+			if (!stopOnClose || !config || running.length === 0) {
+				node.status({});
+				return done();
+			}
+			void Promise.all(
+				running.map(async (task) => {
+					try {
+						await config.client().stop(task.taskId, { timeoutMs: CLOSE_STOP_TIMEOUT_MS, attempts: CLOSE_STOP_ATTEMPTS });
+						tasks.remove(task.taskId, 'stopped');
+					} catch (error) {
+						node.error(RED._('memories-live-start.errors.stop-on-close', { taskId: task.taskId, reason: toError(error, secrets()).message }));
+					}
+				}),
+			).then(() => {
+				node.status({});
+				done();
+			});
+		});
+
+		showStatus();
+	}
+
+	RED.nodes.registerType('memories-live-start', MemoriesLiveStart);
+};
