@@ -154,21 +154,21 @@ function adviceFor(kind: ApiErrorKind, operation: Operation, label: string): Adv
 				kind,
 				retryable: true,
 				summary: `memories.ai reported an internal error (${label}).`,
-				advice: operation === 'start' ? `${retrySoon} ${MAY_HAVE_STARTED}` : retrySoon,
+				advice: retrySoon,
 			};
 		case 'bad_response':
 			return {
 				kind,
 				retryable: true,
 				summary: `memories.ai answered ${operation} with ${label}.`,
-				advice: operation === 'start' ? MAY_HAVE_STARTED : retrySoon,
+				advice: retrySoon,
 			};
 		case 'timeout':
 			return {
 				kind,
 				retryable: true,
 				summary: `memories.ai did not answer ${operation} within ${Limits.requestTimeoutMs / 1000} s (${label}).`,
-				advice: operation === 'start' ? MAY_HAVE_STARTED : retrySoon,
+				advice: retrySoon,
 			};
 		case 'network':
 			return {
@@ -192,14 +192,17 @@ function apiError(
 ): MemoriesApiError {
 	const advice = adviceFor(kind, operation, label);
 	const message = apiMessage === undefined ? undefined : redact(apiMessage, options.secrets ?? []);
+	const startUnknown = operation === 'start' && mayHaveStarted;
 	return new MemoriesApiError({
 		...advice,
+		// A lost answer to start may hide a billed task: say so first, then how to retry.
+		advice: startUnknown ? `${MAY_HAVE_STARTED} ${advice.advice}` : advice.advice,
 		summary: message ? `${advice.summary.slice(0, -1)}: "${message}".` : advice.summary,
 		operation,
 		code,
 		httpStatus,
 		apiMessage: message,
-		mayHaveStarted: operation === 'start' && mayHaveStarted,
+		mayHaveStarted: startUnknown,
 	});
 }
 

@@ -245,3 +245,19 @@ describe('retryIdempotent', () => {
 		await expect(retryIdempotent(async () => { throw new Error('bug'); }, async () => undefined)).rejects.toThrow('bug');
 	});
 });
+
+describe('advice for a start that may have happened', () => {
+	it('comes first for lost answers and gateway errors, and not for clear refusals', () => {
+		for (const error of [
+			interpretRequestFailure('start', 'ECONNRESET'),
+			interpretRequestFailure('start', 'UND_ERR_HEADERS_TIMEOUT'),
+			startError(502, '<html></html>'),
+			startError(200, '{"status":0,"task_id":'),
+		]) {
+			expect(error.advice).toMatch(/^The stream may have started anyway/);
+		}
+		for (const error of [startError(200, { status: 5000 }), startError(200, { status: 1001 }), interpretRequestFailure('start', 'ECONNREFUSED')]) {
+			expect(error.advice).not.toMatch(/may have started/);
+		}
+	});
+});

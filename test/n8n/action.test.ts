@@ -1,0 +1,155 @@
+// The action node's execute() against the sandbox, with a stand-in n8n context.
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { MemoriesLiveVideo } from '../../nodes/MemoriesLiveVideo/MemoriesLiveVideo.node';
+import { Sandbox, startSandbox } from '../../sandbox/src';
+import { fakeContext } from './support/context';
+
+const KEY = 'sk-n8n-unit';
+let sandbox: Sandbox;
+
+beforeEach(async () => {
+	sandbox = await startSandbox({ intervalMs: 60000, keys: [KEY] });
+});
+afterEach(async () => {
+	await sandbox.close();
+});
+
+const startParams = {
+	operation: 'start',
+	rtmpUrl: 'rtmp://camera.example.com/live/kitchen',
+	userPrompt: 'Is the pan boiling over?',
+	systemPrompt: 'You watch a kitchen.',
+	callbackUrl: 'https://hooks.example.com/results?token=secret-token-123456',
+	thinking: false,
+};
+
+function run(parameters: Record<string, unknown> | Array<Record<string, unknown>>, options: { key?: string; continueOnFail?: boolean } = {}) {
+	const context = fakeContext({
+		credentials: { apiKey: options.key ?? KEY, baseUrl: `${sandbox.url}/` },
+		parameters,
+		continueOnFail: options.continueOnFail,
+	});
+	const result = new MemoriesLiveVideo().execute.call(context as unknown as IExecuteFunctions);
+	return { context, result };
+}
+
+async function failure(promise: Promise<unknown>): Promise<NodeApiError | NodeOperationError> {
+	try {
+		await promise;
+	} catch (error) {
+		return error as NodeApiError | NodeOperationError;
+	}
+	throw new Error('expected the node to fail');
+}
+
+describe('Start', () => {
+	it('starts a task and outputs its id and what was started, with the token masked', async () => {
+		const [[item]] = (await run(startParams).result) as INodeExecutionData[][];
+		expect(item.pairedItem).toEqual({ item: 0 });
+		expect(item.json).toMatchObject({
+			task_id: sandbox.activeTasks(KEY)[0].taskId,
+			rtmp_url: startParams.rtmpUrl,
+			user_prompt: startParams.userPrompt,
+			system_prompt: startParams.systemPrompt,
+			callback_url: 'https://hooks.example.com/results?token=***',
+			thinking: false,
+		});
+		expect(sandbox.task(item.json.task_id as string)).toMatchObject({
+			callback: startParams.callbackUrl,
+			userPrompt: startParams.userPrompt,
+		});
+	});
+
+	it('sends the raw key, normalising a Base URL with a trailing slash', async () => {
+		const { context, result } = run(startParams);
+		await result;
+		expect(context.requests[0].url).toBe(`${sandbox.url}/v1/understand/streamConnect`);
+		expect(context.requests[0].headers).not.toHaveProperty('Authorization'); // the credential adds it
+	});
+
+	it('handles each item with its own parameters and pairs the outputs', async () => {
+		const [items] = (await run([startParams, { ...startParams, userPrompt: 'Anyone at the door?' }]).result) as INodeExecutionData[][];
+		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(sandbox.activeTasks(KEY).map((t) => t.userPrompt).sort()).toEqual(['Anyone at the door?', 'Is the pan boiling over?']);
+	});
+
+	it('refuses bad input before calling the API', async () => {
+		const { context, result } = run({ ...startParams, rtmpUrl: 'https://example.com/video.mp4' });
+		const error = await failure(result);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toMatch(/RTMP URL must start with rtmp:\/\/ or rtmps:\/\//);
+		expect(error.description).toBe('Check the RTMP URL parameter.');
+		expect(context.requests).toHaveLength(0);
+	});
+
+	it('turns a fifth stream into a NodeApiError that says what to do', async () => {
+		for (let i = 0; i < 4; i++) await run(startParams).result;
+		const error = await failure(run(startParams).result);
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error.message).toBe(
+			'This API key already runs the maximum of 4 streams (status 1001): "Maximum concurrent streams reached: this key already runs 4 of 4.".',
+		);
+		expect(error.description).toMatch(/Stop one of them with Stop and its task ID/);
+		expect(sandbox.activeTasks(KEY)).toHaveLength(4);
+	});
+
+	it('reports a wrong key without repeating it', async () => {
+		const error = await failure(run(startParams, { key: 'sk-wrong-key-123' }).result);
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect((error as NodeApiError).httpCode).toBe('401');
+		expect(error.message).toMatch(/did not accept the API key/);
+		expect(JSON.stringify({ message: error.message, description: error.description })).not.toContain('sk-wrong-key-123');
+	});
+
+	it('continues on fail with an error item per failed item', async () => {
+		sandbox.injectFault({ on: 'start', kind: 'html502' });
+		const [items] = (await run([startParams, startParams], { continueOnFail: true }).result) as INodeExecutionData[][];
+		expect(items[0].json).toMatchObject({ error: expect.stringMatching(/HTTP 502/), kind: 'server', retryable: true });
+		expect(items[0].pairedItem).toEqual({ item: 0 });
+		expect(items[1].json.task_id).toEqual(expect.any(String));
+	});
+
+	it('says a start whose connection was reset may have started', async () => {
+		sandbox.injectFault({ on: 'start', kind: 'reset' });
+		const error = await failure(run(startParams).result);
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error.message).toMatch(/Could not reach memories.ai to start/);
+		expect(error.description).toMatch(/may have started anyway/);
+	});
+});
+
+describe('Stop', () => {
+	async function started(): Promise<string> {
+		const [[item]] = (await run(startParams).result) as INodeExecutionData[][];
+		return item.json.task_id as string;
+	}
+
+	it('stops a task, then reports the second stop as not running without failing', async () => {
+		const taskId = await started();
+		const [[first]] = (await run({ operation: 'stop', taskId }).result) as INodeExecutionData[][];
+		expect(first.json).toMatchObject({ task_id: taskId, outcome: 'stopped', stopped: true });
+		expect(sandbox.activeTasks()).toHaveLength(0);
+		const [[second]] = (await run({ operation: 'stop', taskId }).result) as INodeExecutionData[][];
+		expect(second.json).toMatchObject({ task_id: taskId, outcome: 'not_found', stopped: false });
+	});
+
+	it('fails on "not running" when asked to', async () => {
+		const error = await failure(run({ operation: 'stop', taskId: 'never-started', options: { failIfNotFound: true } }).result);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toMatch(/No running task has the ID never-started/);
+	});
+
+	it('retries a stop that failed with 5000', async () => {
+		const taskId = await started();
+		sandbox.injectFault({ on: 'stop', kind: 'status', status: 5000 });
+		const [[item]] = (await run({ operation: 'stop', taskId }).result) as INodeExecutionData[][];
+		expect(item.json.outcome).toBe('stopped');
+	});
+
+	it('refuses a task id that cannot be one', async () => {
+		const error = await failure(run({ operation: 'stop', taskId: '../../etc' }).result);
+		expect(error.message).toMatch(/Task ID is not one that Start returns/);
+	});
+});

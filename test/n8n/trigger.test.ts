@@ -1,0 +1,287 @@
+// The trigger's lifecycle (checkExists/create/delete) and webhook handler against the sandbox,
+// with a stand-in n8n context. The real-n8n behaviour is proven in test/e2e/n8n.
+import type { IDataObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
+
+import { generateSecret } from '../../core';
+import { MemoriesLiveVideoTrigger } from '../../nodes/MemoriesLiveVideoTrigger/MemoriesLiveVideoTrigger.node';
+import { Sandbox, startSandbox } from '../../sandbox/src';
+import { ContextOptions, fakeContext } from './support/context';
+
+const KEY = 'sk-n8n-trigger';
+const WEBHOOK = 'http://127.0.0.1:5678/webhook/abc/results';
+let sandbox: Sandbox;
+const trigger = new MemoriesLiveVideoTrigger();
+const lifecycle = trigger.webhookMethods.default;
+
+beforeEach(async () => {
+	sandbox = await startSandbox({ intervalMs: 60000, keys: [KEY] });
+});
+afterEach(async () => {
+	await sandbox.close();
+});
+
+const watchParams = {
+	mode: 'watch',
+	rtmpUrl: 'rtmp://camera.example.com/live/kitchen',
+	userPrompt: 'Is the pan boiling over?',
+	systemPrompt: 'You watch a kitchen.',
+	thinking: false,
+	maxDurationMinutes: 0,
+	emit: 'all',
+	options: {},
+};
+
+function hook(parameters: Record<string, unknown>, staticData: IDataObject, activationMode = 'activate') {
+	return fakeContext({
+		credentials: { apiKey: KEY, baseUrl: sandbox.url },
+		parameters,
+		staticData,
+		activationMode,
+		webhookUrl: WEBHOOK,
+	}) as unknown as IHookFunctions & { staticData: IDataObject };
+}
+
+function callback(
+	parameters: Record<string, unknown>,
+	staticData: IDataObject,
+	request: Partial<NonNullable<ContextOptions['request']>>,
+) {
+	const context = fakeContext({
+		credentials: { apiKey: KEY, baseUrl: sandbox.url },
+		parameters,
+		staticData,
+		request: { method: 'POST', headers: { 'content-type': 'application/json' }, query: {}, body: {}, ...request },
+	});
+	return { context, result: trigger.webhook.call(context as unknown as IWebhookFunctions) };
+}
+
+const result = (taskId: string, text: string, timestamp = '2025-10-22T12:00:45Z', status = 0) => ({
+	status,
+	task_id: taskId,
+	data: { text, timestamp },
+});
+
+async function activate(parameters = watchParams) {
+	const staticData: IDataObject = {};
+	expect(await lifecycle.checkExists.call(hook(parameters, staticData))).toBe(false);
+	expect(await lifecycle.create.call(hook(parameters, staticData))).toBe(true);
+	return staticData as { taskId: string; secret: string; startedAt: number };
+}
+
+describe('watch mode lifecycle', () => {
+	it('starts one task whose callback is the webhook URL with a fresh secret, and remembers it', async () => {
+		const state = await activate();
+		const [task] = sandbox.activeTasks(KEY);
+		expect(state.taskId).toBe(task.taskId);
+		expect(state.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+		expect(task.callback).toBe(`${WEBHOOK}?token=${state.secret}`);
+		expect(task).toMatchObject({ userPrompt: watchParams.userPrompt, systemPrompt: watchParams.systemPrompt });
+	});
+
+	it('does not start a second task when n8n restarts', async () => {
+		const state = await activate();
+		expect(await lifecycle.checkExists.call(hook(watchParams, state as never, 'init'))).toBe(true);
+		expect(sandbox.activeTasks(KEY)).toHaveLength(1);
+	});
+
+	it('stops a leftover task before starting anew on a new activation', async () => {
+		const state = await activate();
+		const old = state.taskId;
+		expect(await lifecycle.checkExists.call(hook(watchParams, state as never, 'activate'))).toBe(false);
+		await lifecycle.create.call(hook(watchParams, state as never));
+		expect(sandbox.task(old)?.state).toBe('stopped');
+		expect(sandbox.activeTasks(KEY).map((t) => t.taskId)).toEqual([state.taskId]);
+	});
+
+	it('stops the task on deactivation and forgets it; a second deactivation is harmless', async () => {
+		const state = await activate();
+		const taskId = state.taskId;
+		expect(await lifecycle.delete.call(hook(watchParams, state as never))).toBe(true);
+		expect(sandbox.task(taskId)?.state).toBe('stopped');
+		expect(state).toEqual({});
+		expect(await lifecycle.delete.call(hook(watchParams, state as never))).toBe(true);
+	});
+
+	it('keeps the task when stopping fails, says so, and stops it on the next activation', async () => {
+		const state = await activate();
+		const taskId = state.taskId;
+		sandbox.injectFault({ on: 'stop', kind: 'status', status: 5000, times: 3 });
+		await expect(lifecycle.delete.call(hook(watchParams, state as never))).rejects.toThrow(
+			new RegExp(`Could not stop stream ${taskId}; it may still be running and billing`),
+		);
+		expect(state.taskId).toBe(taskId);
+		await lifecycle.create.call(hook(watchParams, state as never));
+		expect(sandbox.task(taskId)?.state).toBe('stopped');
+		expect(sandbox.activeTasks(KEY)).toHaveLength(1);
+	}, 20000);
+
+	it('refuses to activate with invalid parameters and starts nothing', async () => {
+		await expect(lifecycle.create.call(hook({ ...watchParams, userPrompt: ' ' }, {}))).rejects.toThrow(/User Prompt is empty/);
+		await expect(lifecycle.create.call(hook({ ...watchParams, maxDurationMinutes: -3 }, {}))).rejects.toThrow(/Maximum Duration/);
+		expect(sandbox.activeTasks()).toHaveLength(0);
+	});
+
+	it('fails activation with the API error when the key runs 4 streams', async () => {
+		for (let i = 0; i < 4; i++) await activate();
+		await expect(lifecycle.create.call(hook(watchParams, {}))).rejects.toThrow(/maximum of 4 streams/);
+	});
+});
+
+describe('webhook', () => {
+	it('emits a valid result with the documented fields and answers 200 with an empty body', async () => {
+		const state = await activate();
+		const { context, result: response } = callback(watchParams, state as never, {
+			query: { token: state.secret },
+			body: result(state.taskId, 'Steam rises.'),
+		});
+		const answer = await response;
+		expect(context.response).toMatchObject({ statusCode: 200, ended: true });
+		expect(context.response.body).toBeUndefined();
+		expect(answer.noWebhookResponse).toBe(true);
+		expect(answer.workflowData).toEqual([
+			[{ json: { task_id: state.taskId, status: 0, text: 'Steam rises.', timestamp: '2025-10-22T12:00:45.000Z', ended: false, event: 'result' } }],
+		]);
+	});
+
+	it.each([
+		['missing', undefined],
+		['wrong', 'not-the-secret-at-all'],
+		['truncated', 'SECRET'.slice(0, 3)],
+	])('answers 401 to a %s secret and starts nothing', async (_name, token) => {
+		const state = await activate();
+		const { context, result: response } = callback(watchParams, state as never, {
+			query: token === undefined ? {} : { token },
+			body: result(state.taskId, 'x'),
+		});
+		const answer = await response;
+		expect(context.response.statusCode).toBe(401);
+		expect(answer.workflowData).toBeUndefined();
+	});
+
+	it('answers 401 when no activation stored a secret', async () => {
+		const { context, result: response } = callback(watchParams, {}, { query: { token: '' }, body: result('t', 'x') });
+		expect((await response).workflowData).toBeUndefined();
+		expect(context.response.statusCode).toBe(401);
+	});
+
+	it.each([
+		['no task_id', { status: 0, data: { text: 'x' } }, 'application/json', 400],
+		['text/plain', result('t', 'x'), 'text/plain', 415],
+		['an array', [result('t', 'x')], 'application/json', 400],
+	])('answers 4xx to a body with %s', async (_name, body, contentType, httpStatus) => {
+		const state = await activate();
+		const { context, result: response } = callback(watchParams, state as never, {
+			query: { token: state.secret },
+			headers: { 'content-type': contentType },
+			body,
+		});
+		expect((await response).workflowData).toBeUndefined();
+		expect(context.response.statusCode).toBe(httpStatus);
+	});
+
+	it('parses the raw body itself when n8n provides one', async () => {
+		const state = await activate();
+		const raw = Buffer.from('{"status":0,"task_id":');
+		const { context, result: response } = callback(watchParams, state as never, { query: { token: state.secret }, body: {} });
+		(context.getRequestObject() as unknown as { rawBody: Buffer }).rawBody = raw;
+		expect((await response).workflowData).toBeUndefined();
+		expect(context.response.statusCode).toBe(400);
+	});
+
+	it('emits stream-ended events distinguishably', async () => {
+		const state = await activate();
+		const { result: response } = callback(watchParams, state as never, {
+			query: { token: state.secret },
+			body: { status: 2001, task_id: state.taskId, data: { text: 'credits' } },
+		});
+		expect((await response).workflowData?.[0][0].json).toMatchObject({ ended: true, event: 'stream_ended', status: 2001 });
+	});
+
+	it('drops duplicates unless asked not to', async () => {
+		const state = await activate();
+		const send = (params = watchParams) =>
+			callback(params, state as never, { query: { token: state.secret }, body: result(state.taskId, 'same', '2025-01-01T00:00:00Z') }).result;
+		expect((await send()).workflowData).toBeDefined();
+		expect((await send()).workflowData).toBeUndefined();
+		const keepAll = { ...watchParams, options: { ignoreDuplicates: false } };
+		expect((await send(keepAll)).workflowData).toBeDefined();
+		expect((await send(keepAll)).workflowData).toBeDefined();
+	});
+
+	it('filters by change, keyword and regular expression', async () => {
+		const state = await activate();
+		const emitted = async (params: Record<string, unknown>, texts: string[]) => {
+			const out: boolean[] = [];
+			for (const [i, text] of texts.entries()) {
+				const { result: response } = callback({ ...watchParams, ...params }, state as never, {
+					query: { token: state.secret },
+					body: result(state.taskId, text, `2025-01-01T00:00:0${i}Z`),
+				});
+				out.push((await response).workflowData !== undefined);
+			}
+			return out;
+		};
+		expect(await emitted({ emit: 'changes' }, ['calm', 'calm', 'boiling', 'calm'])).toEqual([true, false, true, true]);
+		expect(await emitted({ emit: 'keywords', keywords: 'smoke, Boiling Over' }, ['calm', 'the pan is boiling over', 'smoke!'])).toEqual([false, true, true]);
+		expect(await emitted({ emit: 'regex', regex: '/^pan/' }, ['Pan up', 'pan down'])).toEqual([false, true]);
+	});
+
+	it('stops a task that carries our secret but is not ours (a start whose answer was lost)', async () => {
+		const state = await activate();
+		const orphan = sandbox.engine.start(KEY, {
+			rtmpUrl: 'rtmp://x.example/live',
+			userPrompt: 'p',
+			systemPrompt: 's',
+			callback: `${WEBHOOK}?token=${state.secret}`,
+			thinking: false,
+		});
+		if (!orphan.ok) throw new Error('could not start');
+		const { context, result: response } = callback(watchParams, state as never, {
+			query: { token: state.secret },
+			body: result(orphan.taskId, 'x'),
+		});
+		expect((await response).workflowData).toBeUndefined();
+		expect(context.response.statusCode).toBe(200);
+		expect(sandbox.task(orphan.taskId)?.state).toBe('stopped');
+		expect(sandbox.task(state.taskId)?.state).toBe('running');
+	});
+
+	it('stops the stream after the maximum duration and emits one ended item', async () => {
+		const params = { ...watchParams, maxDurationMinutes: 1 };
+		const state = await activate(params);
+		state.startedAt -= 61000;
+		const send = (ts: string) =>
+			callback(params, state as never, { query: { token: state.secret }, body: result(state.taskId, 'x', ts) }).result;
+		const first = await send('2025-01-01T00:00:01Z');
+		expect(first.workflowData?.[0][0].json).toMatchObject({
+			task_id: state.taskId,
+			ended: true,
+			event: 'stream_ended',
+			status: 14,
+			reason: 'max_duration',
+			text: 'Stopped after the maximum duration of 1 minute.',
+		});
+		expect(sandbox.task(state.taskId)?.state).toBe('stopped');
+		expect((await send('2025-01-01T00:00:02Z')).workflowData).toBeUndefined();
+	});
+});
+
+describe('receive mode', () => {
+	const receiveParams = { mode: 'receive', callbackToken: generateSecret(), emit: 'all', options: {} };
+
+	it('activates without starting anything, and refuses a weak token', async () => {
+		expect(await lifecycle.checkExists.call(hook(receiveParams, {}))).toBe(false);
+		expect(await lifecycle.create.call(hook(receiveParams, {}))).toBe(true);
+		await expect(lifecycle.create.call(hook({ ...receiveParams, callbackToken: 'short' }, {}))).rejects.toThrow(/at least 16 characters/);
+		expect(await lifecycle.delete.call(hook(receiveParams, {}))).toBe(true);
+		expect(sandbox.engine.state()).toMatchObject({ totals: { starts: 0, stops: 0 } });
+	});
+
+	it('accepts callbacks carrying the configured token, for any task', async () => {
+		const ok = callback(receiveParams, {}, { query: { token: receiveParams.callbackToken }, body: result('any-task', 'hello') });
+		expect((await ok.result).workflowData?.[0][0].json).toMatchObject({ task_id: 'any-task', text: 'hello' });
+		const bad = callback(receiveParams, {}, { query: { token: 'x'.repeat(43) }, body: result('any-task', 'hello') });
+		expect((await bad.result).workflowData).toBeUndefined();
+		expect(bad.context.response.statusCode).toBe(401);
+	});
+});
