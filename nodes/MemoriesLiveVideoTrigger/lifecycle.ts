@@ -3,7 +3,14 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IHookFunctions } from 'n8n-workflow';
 
-import { generateSecret, isStrongSecret, MIN_SECRET_LENGTH, validateMaxDuration, withCallbackToken } from '../../core';
+import {
+	MIN_SECRET_LENGTH,
+	MemoriesApiError,
+	generateSecret,
+	isStrongSecret,
+	validateMaxDuration,
+	withCallbackToken,
+} from '../../core';
 import { toNodeError } from '../shared/errors';
 import { startStream, stopStream } from '../shared/streams';
 import { openSession } from '../shared/transport';
@@ -12,6 +19,17 @@ import { clearWatchState, readWatchState, writeWatchState } from './watch-state'
 
 /** Re-registrations that are not a new activation by the user: the stream started before goes on. */
 const RESUMING = new Set(['init', 'leadershipChange']);
+
+/**
+ * Secrets of starts whose answer was lost (timeout, reset): such a start may have created a billed
+ * task we know nothing of. n8n retries a failed activation; the retry reuses the secret, so that
+ * the lost task's callbacks carry it and the webhook recognises and stops that task.
+ */
+const pendingSecrets = new Map<string, string>();
+
+function nodeKey(context: IHookFunctions): string {
+	return `${context.getWorkflow().id}/${context.getNode().id}`;
+}
 
 function modeOf(context: IHookFunctions): TriggerMode {
 	return context.getNodeParameter('mode', 'watch') as TriggerMode;
@@ -37,19 +55,29 @@ export async function startWatching(this: IHookFunctions): Promise<boolean> {
 		const session = await openSession(this);
 		validateMaxDuration(this.getNodeParameter('maxDurationMinutes', 0));
 		const leftover = readWatchState(this);
-		if (leftover) {
+		// "Listen for test event" works on an in-memory copy of the static data: a stream the active
+		// workflow runs belongs to it, not to the test.
+		if (leftover && this.getActivationMode() !== 'manual') {
 			// A stream of an earlier activation that was not stopped: stop it before starting anew.
 			await stopStream(this, session, leftover.taskId);
-			clearWatchState(this);
 		}
-		const secret = generateSecret();
-		const started = await startStream(this, session, {
-			rtmpUrl: this.getNodeParameter('rtmpUrl'),
-			userPrompt: this.getNodeParameter('userPrompt'),
-			systemPrompt: this.getNodeParameter('systemPrompt', undefined),
-			thinking: this.getNodeParameter('thinking', false),
-			callbackUrl: withCallbackToken(this.getNodeWebhookUrl('default') as string, secret),
-		});
+		clearWatchState(this);
+		const key = nodeKey(this);
+		const secret = pendingSecrets.get(key) ?? generateSecret();
+		let started;
+		try {
+			started = await startStream(this, session, {
+				rtmpUrl: this.getNodeParameter('rtmpUrl'),
+				userPrompt: this.getNodeParameter('userPrompt'),
+				systemPrompt: this.getNodeParameter('systemPrompt', undefined),
+				thinking: this.getNodeParameter('thinking', false),
+				callbackUrl: withCallbackToken(this.getNodeWebhookUrl('default') as string, secret),
+			});
+		} catch (error) {
+			if (error instanceof MemoriesApiError && error.mayHaveStarted) pendingSecrets.set(key, secret);
+			throw toNodeError(this.getNode(), error);
+		}
+		pendingSecrets.delete(key);
 		writeWatchState(this, { taskId: started.taskId, secret, startedAt: Date.now() });
 		return true;
 	} catch (error) {

@@ -115,6 +115,27 @@ describe('watch mode lifecycle', () => {
 		expect(sandbox.activeTasks(KEY)).toHaveLength(1);
 	}, 20000);
 
+	it('reuses the secret of a start whose answer was lost, so the webhook can stop a task it hides', async () => {
+		sandbox.injectFault({ on: 'start', kind: 'invalid_json' });
+		const first = hook(watchParams, {});
+		await expect(lifecycle.create.call(first)).rejects.toMatchObject({ description: expect.stringMatching(/may have started anyway/) });
+		const lostUrl = JSON.parse((first as unknown as { requests: Array<{ body: string }> }).requests[0].body).callback;
+		const state = await activate();
+		expect(sandbox.task(state.taskId)?.callback).toBe(lostUrl);
+		const fresh = await activate();
+		expect(`${WEBHOOK}?token=${fresh.secret}`).not.toBe(lostUrl); // only the retry reuses it
+	});
+
+	it("never stops the active workflow's stream for 'Listen for test event'", async () => {
+		const production = await activate();
+		const testCopy: IDataObject = { ...production };
+		expect(await lifecycle.create.call(hook(watchParams, testCopy, 'manual'))).toBe(true);
+		expect(sandbox.task(production.taskId)?.state).toBe('running');
+		expect(testCopy.taskId).not.toBe(production.taskId);
+		await lifecycle.delete.call(hook(watchParams, testCopy, 'manual'));
+		expect(sandbox.activeTasks(KEY).map((t) => t.taskId)).toEqual([production.taskId]);
+	});
+
 	it('refuses to activate with invalid parameters and starts nothing', async () => {
 		await expect(lifecycle.create.call(hook({ ...watchParams, userPrompt: ' ' }, {}))).rejects.toThrow(/User Prompt is empty/);
 		await expect(lifecycle.create.call(hook({ ...watchParams, maxDurationMinutes: -3 }, {}))).rejects.toThrow(/Maximum Duration/);
