@@ -6,4 +6,4 @@ export type { Sandbox, SandboxOptions } from './server';
 export type { TaskInfo, EndReason, TaskState } from './engine';
 export type { DeliveryRecord, CallbackPayload } from './delivery';
 export type { Fault, ApiFault, CallbackFault } from './faults';
-export { analysisText, observationFor, ALL_OBSERVATIONS } from './text';
+export { analysisText, ALL_OBSERVATIONS } from './text';

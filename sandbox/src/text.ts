@@ -1,5 +1,7 @@
 // Deterministic, readable analysis text: the same prompt and frame always give the same words,
 // and consecutive frame pairs share a text so "only on change" filters have something to drop.
+// The prompt chooses where in the scene's story a stream starts; it is not echoed, since prompts
+// name the very keywords a filter looks for.
 
 const OBSERVATIONS = [
 	'The scene is calm; nothing has changed.',
@@ -23,15 +25,10 @@ function hash(text: string): number {
 	return h >>> 0;
 }
 
-/** The observation of frame window `frame` (1-based) for this prompt. */
-export function observationFor(userPrompt: string, frame: number): string {
+/** What the model "sees" in frame window `frame` (1-based) of a stream with this prompt. */
+export function analysisText(userPrompt: string, frame: number): string {
 	const index = (hash(userPrompt) + Math.floor((frame - 1) / 2)) % OBSERVATIONS.length;
 	return OBSERVATIONS[index];
-}
-
-export function analysisText(userPrompt: string, frame: number): string {
-	const prompt = userPrompt.length > 80 ? `${userPrompt.slice(0, 77)}...` : userPrompt;
-	return `${observationFor(userPrompt, frame)} (Asked: "${prompt}")`;
 }
 
 export const ALL_OBSERVATIONS: readonly string[] = OBSERVATIONS;
