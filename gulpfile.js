@@ -58,6 +58,10 @@ function copyNodeRedAssets() {
 		dest('node-red/dist'),
 	);
 }
+// Node-RED looks for a node set's icons in an icons/ folder beside its .js files.
+function copyNodeRedIcons() {
+	return src('node-red/icons/*.{svg,png}', { encoding: false }).pipe(dest('node-red/dist/nodes/icons'));
+}
 
 function compileSandbox(done) {
 	compile('sandbox/tsconfig.json');
@@ -65,7 +69,7 @@ function compileSandbox(done) {
 }
 
 const buildN8n = series(compileN8n, copyN8nAssets);
-const buildNodeRed = series(stageCoreForNodeRed, compileNodeRed, copyNodeRedAssets);
+const buildNodeRed = series(stageCoreForNodeRed, compileNodeRed, copyNodeRedAssets, copyNodeRedIcons);
 
 exports.clean = clean;
 exports['build:n8n'] = buildN8n;
