@@ -398,6 +398,7 @@ const NOT_STARTED_RE = /Waiting for missing types to be registered|Failed to loa
 /**
  * @typedef {object} StartOptions
  * @property {string} [version]         Node-RED range, default '4.1'
+ * @property {number} [port]            listen on this port (default: a free one)
  * @property {string[]} [tarballs]      npm tarballs to install into the userDir
  * @property {'npm'|'palette'} [installMode] 'npm' (default): before start, the exact `npm install`
  *   Node-RED's palette manager runs for an uploaded tarball (same npm, same flags, file copied to
@@ -451,7 +452,7 @@ async function startNodeRed(opts = {}) {
 	fs.mkdirSync(userDir, { recursive: true });
 	const httpNodeRoot = opts.httpNodeRoot === undefined ? '/' : opts.httpNodeRoot;
 	const httpAdminRoot = opts.httpAdminRoot === undefined ? '/' : opts.httpAdminRoot;
-	const port = await freePort();
+	const port = opts.port || (await freePort());
 	const settings = buildSettings({ port, httpNodeRoot, httpAdminRoot, settings: opts.settings || {} });
 	fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${toJs(settings)};\n`);
 	// What Node-RED itself writes into a new userDir, so `npm install` there saves into it.
