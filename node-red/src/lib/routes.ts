@@ -118,7 +118,8 @@ function stackOf(app: ExpressApp) {
  */
 export function addCallbackRoute(RED: NodeAPI, path: string, receiver: CallbackReceiver): () => void {
 	const app = RED.httpNode;
-	if (!app) throw new Error('Node-RED serves no HTTP nodes here (httpNodeRoot is false): results cannot be received.');
+	// With httpNodeRoot false Node-RED still creates RED.httpNode but never mounts it.
+	if (!app || RED.settings.httpNodeRoot === false) throw new Error('Node-RED serves no HTTP nodes here (httpNodeRoot is false): results cannot be received.');
 	let routes = routesByApp.get(app);
 	if (!routes) routesByApp.set(app, (routes = new Map()));
 	let route = routes.get(path);

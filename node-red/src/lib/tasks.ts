@@ -11,6 +11,8 @@ export interface TrackedTask {
 	/** The results node its callbacks go to, when the start node built the URL from one. */
 	resultsNodeId?: string;
 	startedAt: number;
+	/** Minutes after which the start node stops it; 0 or missing: no limit. */
+	maxMinutes?: number;
 }
 
 /** Why a task left the registry. */

@@ -28,8 +28,6 @@ export = function register(RED: NodeAPI): void {
 			secret = generateSecret();
 			node.warn(RED._('memories-live-results.warn.temporary-secret'));
 		}
-		const root = typeof RED.settings.httpNodeRoot === 'string' ? RED.settings.httpNodeRoot : '/';
-		node.callbackUrl = (publicUrl) => buildCallbackUrl(publicUrl, [root, path], secret as string);
 
 		let received = 0;
 		let rejected = 0;
@@ -95,6 +93,10 @@ export = function register(RED: NodeAPI): void {
 			node.status({ fill: 'red', shape: 'ring', text: RED._('memories-live-results.status.no-http') });
 			return;
 		}
+		// Only a node that receives hands out callback URLs: a start node refuses to start a
+		// (billed) stream whose results would go nowhere.
+		const root = typeof RED.settings.httpNodeRoot === 'string' ? RED.settings.httpNodeRoot : '/';
+		node.callbackUrl = (publicUrl) => buildCallbackUrl(publicUrl, [root, path], secret as string);
 
 		// A stream a start node stopped for its maximum duration ends here too, like in n8n.
 		const onTaskRemoved = (task: TrackedTask, reason: RemovalReason, event: CallbackEvent | undefined) => {

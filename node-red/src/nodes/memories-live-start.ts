@@ -58,6 +58,16 @@ export = function register(RED: NodeAPI): void {
 			tasks.remove(taskId, 'max_duration', maxDurationEndEvent(taskId, minutes, Date.now()));
 		};
 
+		const armMaxDuration = (task: TrackedTask) => {
+			const minutes = task.maxMinutes ?? 0;
+			if (minutes <= 0 || !config || task.configId !== config.id) return;
+			const wait = Math.max(0, task.startedAt + minutes * 60000 - Date.now());
+			timers.set(task.taskId, setTimeout(() => void stopForMaxDuration(task.taskId, minutes), wait));
+		};
+		// Streams an earlier instance of this node left running (Stop on close off, or a failed
+		// stop) keep their maximum duration across the redeploy.
+		for (const task of mine()) armMaxDuration(task);
+
 		const callbackUrlFor = (msg: NodeMessage): { url: unknown; resultsNodeId?: string } => {
 			if (msg.callbackUrl !== undefined) return { url: msg.callbackUrl };
 			if (def.callbackMode === 'url') return { url: def.callbackUrl };
@@ -88,10 +98,9 @@ export = function register(RED: NodeAPI): void {
 					node.status({ fill: 'yellow', shape: 'dot', text: RED._('memories-live-start.status.starting') });
 					const { taskId } = await client.start(params);
 					const startedAt = Date.now();
-					tasks.add({ taskId, startNodeId: node.id, configId: config.id, resultsNodeId: callback.resultsNodeId, startedAt });
-					if (maxMinutes > 0) {
-						timers.set(taskId, setTimeout(() => void stopForMaxDuration(taskId, maxMinutes), maxMinutes * 60000));
-					}
+					const task = { taskId, startNodeId: node.id, configId: config.id, resultsNodeId: callback.resultsNodeId, startedAt, maxMinutes };
+					tasks.add(task);
+					armMaxDuration(task);
 					showStatus();
 					msg.task_id = taskId;
 					msg.payload = {
