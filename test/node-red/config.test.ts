@@ -32,12 +32,12 @@ describe('API key', () => {
 		expect(h.lastStatus(h.node('start'))).toEqual({ fill: 'red', shape: 'ring', text: 'check API Key' });
 		const caughtStart = await caught.next((m) => m.error?.source?.id === 'start');
 		// Node-RED shows errors as `${name}: ${message}`.
-		expect(caughtStart.error.message).toBe(`InputError: ${expected}`);
+		expect(caughtStart.error.message).toBe(`Error: ${expected}`);
 
 		const stopError = await h.expectFailure('stop', stopped, { task_id: 'some-task' });
 		expect(stopError.message).toBe(expected);
 		expect(h.lastStatus(h.node('stop'))).toEqual({ fill: 'red', shape: 'ring', text: 'check API Key' });
-		expect((await caught.next((m) => m.error?.source?.id === 'stop')).error.message).toBe(`InputError: ${expected}`);
+		expect((await caught.next((m) => m.error?.source?.id === 'stop')).error.message).toBe(`Error: ${expected}`);
 
 		expect(totals()).toMatchObject({ starts: 0, rejectedStarts: 0, stops: 0, notFoundStops: 0 });
 		expect(started.messages).toHaveLength(0);
@@ -48,7 +48,7 @@ describe('API key', () => {
 		await h.load(h.loopFlow(env.sandbox), { cfg: { apiKey: 'sk-mai-unknown-key-0000000000' }, res: { secret: h.SECRET } });
 		const [started] = h.inboxes('started');
 		const error = (await h.expectFailure('start', started)) as Error & { kind?: string; code?: string };
-		expect(error).toMatchObject({ name: 'MemoriesApiError', kind: 'auth', code: '0401', operation: 'start' });
+		expect(error).toMatchObject({ name: 'Error', kind: 'auth', code: '0401', operation: 'start' });
 		expect(error.message).toMatch(/^memories\.ai did not accept the API key \(code 0401\): "Invalid API key\."\. Check the API key/);
 		expect(h.lastStatus(h.node('start'))).toEqual({ fill: 'red', shape: 'ring', text: 'API key refused' });
 		expect(env.sandbox.activeTasks()).toHaveLength(0);
@@ -134,7 +134,7 @@ describe('Base URL', () => {
 		await h.load(h.loopFlow(env.sandbox, { config: { baseUrl: `http://127.0.0.1:${port}` } }), h.CREDENTIALS);
 		const [started] = h.inboxes('started');
 		const error = (await h.expectFailure('start', started)) as Error & { kind?: string; code?: string; mayHaveStarted?: boolean };
-		expect(error).toMatchObject({ name: 'MemoriesApiError', kind: 'network', code: 'ECONNREFUSED', mayHaveStarted: false });
+		expect(error).toMatchObject({ name: 'Error', kind: 'network', code: 'ECONNREFUSED', mayHaveStarted: false });
 		expect(error.message).toMatch(/Could not reach memories\.ai to start \(ECONNREFUSED\)\. Check the Base URL/);
 		expect(h.lastStatus(h.node('start'))).toEqual({ fill: 'red', shape: 'ring', text: 'network (ECONNREFUSED)' });
 	});

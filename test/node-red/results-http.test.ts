@@ -198,6 +198,16 @@ describe('runtime settings', () => {
 		expect(h.calls(h.node('res'), 'send')).toHaveLength(1);
 	});
 
+	it('a body already parsed upstream (as the editor API does on a real Node-RED) still obeys the size limit', async () => {
+		h.useSettings({ httpNodeMiddleware: require('express').json({ limit: '5mb' }) });
+		const [out] = await loadResults();
+		const big = { ...result('big', 'small text'), padding: 'x'.repeat(300 * 1024) };
+		expect((await post(big)).status).toBe(413);
+		expect(sends()).toHaveLength(0);
+		expect((await post(result('big', 'after'))).status).toBe(200);
+		expect((await out.next()).payload).toMatchObject({ task_id: 'big', text: 'after' });
+	});
+
 	it('httpNodeRoot: the route lives under it, and the callback URL says so', async () => {
 		h.useSettings({ httpNodeRoot: '/hooks/' });
 		await h.load(h.loopFlow(env.sandbox), h.CREDENTIALS);

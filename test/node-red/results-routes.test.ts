@@ -111,8 +111,15 @@ describe('two results nodes on one path', () => {
 		expect([sendsOf('res'), sendsOf('res2')]).toEqual([0, 1]);
 	});
 
-	it('paths are normalised: slashes, spaces and query parts', async () => {
-		await h.load(h.loopFlow(env.sandbox, { results: { path: ' memories//results/?x=1 ' } }), h.CREDENTIALS);
+	it('refuses a path with route pattern characters, with a red status and no route', async () => {
+		await h.load(h.loopFlow(env.sandbox, { results: { path: '/memories/:id' } }), h.CREDENTIALS);
+		const res = h.node('res');
+		expect(h.lastStatus(res)?.text).toBe(h.t('memories-live-results.status.bad-path'));
+		expect(h.calls(res, 'error')[0][0]).toMatchObject({ message: expect.stringMatching(/Path may only contain/) });
+	});
+
+	it('paths are normalised: slashes and spaces', async () => {
+		await h.load(h.loopFlow(env.sandbox, { results: { path: ' memories//results/ ' } }), h.CREDENTIALS);
 		const [started, out] = h.inboxes('started', 'out');
 		expect(h.lastStatus(h.node('res'))?.text).toBe(h.t('memories-live-results.status.waiting', { path: '/memories/results' }));
 		const taskId = (await h.expectSent('start', started)).task_id!;

@@ -32,7 +32,7 @@ describe('business errors', () => {
 		const [started] = await loadLoop();
 		for (let i = 0; i < 4; i++) await h.expectSent('start', started);
 		const error = (await h.expectFailure('start', started)) as ApiError;
-		expect(error).toMatchObject({ name: 'MemoriesApiError', kind: 'max_streams', code: '1001', operation: 'start', retryable: false });
+		expect(error).toMatchObject({ name: 'Error', kind: 'max_streams', code: '1001', operation: 'start', retryable: false });
 		const answer = { status: 1001, task_id: null, text: 'Maximum concurrent streams reached: this key already runs 4 of 4.' };
 		expect(error.message).toBe(coreError(200, JSON.stringify(answer)).message);
 		expect(error.message).toMatch(/already runs the maximum of 4 streams .* Stop one of them/);
@@ -124,7 +124,7 @@ describe('faults', () => {
 		const [started, out] = await loadLoop();
 		env.sandbox.injectFault(fault);
 		const error = (await h.expectFailure('start', started)) as ApiError;
-		expect(error.name).toBe('MemoriesApiError');
+		expect(error.name).toBe('Error'); // Node-RED shows err.toString(): "Error: <advice>"
 		expect(error.kind).toBe(expected.kind);
 		expect(error.code).toEqual(typeof expected.code === 'string' ? expected.code : expect.stringMatching(expected.code));
 		expect(error.mayHaveStarted).toBe(expected.mayHaveStarted);

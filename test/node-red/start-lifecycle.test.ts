@@ -1,5 +1,5 @@
 // How long a stream lives: stopped when its start node closes (or not), stopped after its maximum
-// duration, and forgotten when it ends by itself at the service.
+// duration, and marked ended (still stopped on close) when it ends by itself at the service.
 import * as h from './support/harness';
 
 const env = h.useSuite();
@@ -146,7 +146,22 @@ describe('streams that end by themselves', () => {
 		expect(ended.payload).toMatchObject({ task_id: one, status: -1, text: 'The RTMP source ended.', ended: true });
 		expect(ended.payload.reason).toBeUndefined();
 		await h.waitForStatus(h.node('start'), (s) => s.text === h.t('memories-live-start.status.running', { count: 1 }));
-		expect(h.registry.list().map((t) => t.taskId)).toEqual([two]);
+		// Both stay listed until stopped; only the one still streaming counts as running.
+		expect(h.registry.list().map((t) => [t.taskId, t.endedAt !== undefined])).toEqual([
+			[one, true],
+			[two, false],
+		]);
+	});
+
+	it('a stream reported ended is still stopped on close: the end is assumed API behaviour', async () => {
+		const [started, , end] = await loadLoop();
+		const taskId = (await h.expectSent('start', started)).task_id!;
+		env.sandbox.endTask(taskId);
+		await end.next((m) => m.topic === taskId);
+		const before = (env.sandbox.engine.state() as { totals: { notFoundStops: number } }).totals.notFoundStops;
+		await h.redeploy(h.flow(h.configNode(env.sandbox)));
+		expect((env.sandbox.engine.state() as { totals: { notFoundStops: number } }).totals.notFoundStops).toBe(before + 1);
+		expect(h.registry.list()).toHaveLength(0);
 	});
 
 	it('an RTMP source with two frame windows (?frames=2): two results, then the end', async () => {
@@ -156,7 +171,8 @@ describe('streams that end by themselves', () => {
 		await h.waitForStatus(h.node('start'), (s) => s.text === h.t('memories-live-start.status.idle'));
 		await h.deliveriesOf(env.sandbox, taskId, 3);
 		expect(out.messages.filter((m) => m.topic === taskId)).toHaveLength(2);
-		expect(h.registry.list()).toHaveLength(0);
+		// Still listed, marked ended: the end is assumed API behaviour, so a stop on close still goes out.
+		expect(h.registry.list()).toEqual([expect.objectContaining({ taskId, endedAt: expect.any(Number) })]);
 		// A stop now finds nothing to stop, and says so without failing.
 		const [stopped] = h.inboxes('stopped');
 		expect((await h.expectSent('stop', stopped, { task_id: taskId })).payload).toEqual({ task_id: taskId, outcome: 'not_found', stopped: false });

@@ -2,8 +2,15 @@
 // short reason for the status under the node. The core's messages already say what to do next.
 import { InputError, MemoriesApiError, redact } from '../core';
 
+/**
+ * A plain Error (Node-RED shows `err.toString()`: "Error: <what to do>", not a class name) that
+ * still carries the details a Catch node can route on: `kind`, `code`, `retryable`…
+ */
 export function toError(error: unknown, secrets: readonly string[] = []): Error {
-	if (error instanceof MemoriesApiError || error instanceof InputError) return error;
+	if (error instanceof MemoriesApiError) return Object.assign(new Error(error.message), error.toJSON());
+	if (error instanceof InputError) {
+		return Object.assign(new Error(error.message), { kind: 'invalid_input', field: error.field, retryable: false });
+	}
 	const message = error instanceof Error ? error.message : String(error);
 	return new Error(redact(message, secrets));
 }

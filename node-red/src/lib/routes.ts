@@ -3,7 +3,7 @@
 // removes only itself; the route goes when its last node does.
 import type { IncomingMessage, ServerResponse } from 'http';
 
-import { CallbackCheck, CallbackRejection, Limits, checkCallbackRequest, tokenFromQuery, verifySecret } from '../core';
+import { CallbackCheck, CallbackRejection, InputError, Limits, checkCallbackRequest, tokenFromQuery, verifySecret } from '../core';
 import type { ExpressApp, Handler, NodeAPI } from './red';
 
 export interface CallbackReceiver {
@@ -84,7 +84,15 @@ function createHandler(route: { receivers: Set<CallbackReceiver> }): Handler {
 			found.receive(check);
 		};
 		if (req._body || req.readableEnded) {
-			// A body parser in httpNodeMiddleware already consumed the stream.
+			// Already parsed: by the editor API's JSON parser (it runs first whenever httpAdminRoot is a
+			// prefix of the path, as with the defaults) or by httpNodeMiddleware. Enforce our limit too.
+			const declared = Number(req.headers['content-length']);
+			const size = Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(req.body ?? null) ?? '');
+			if (size > Limits.callbackBodyBytes) {
+				tooLarge(req, res);
+				found.receive({ ok: false, httpStatus: 413, reason: 'too large' });
+				return;
+			}
 			finish(req.body, typeof req.body !== 'string' && !(req.body instanceof Uint8Array));
 			return;
 		}
@@ -141,9 +149,16 @@ export function addCallbackRoute(RED: NodeAPI, path: string, receiver: CallbackR
 	};
 }
 
-/** Normalises a results node's path: one leading slash, no trailing slash, no query. */
+/**
+ * Normalises a results node's path: one leading slash, no trailing slash. Only plain characters:
+ * express would read ":", "*", "(" or "?" as route patterns.
+ * @throws InputError
+ */
 export function normaliseRoutePath(path: unknown): string {
-	const text = typeof path === 'string' ? path.trim().split(/[?#]/)[0] : '';
+	const text = typeof path === 'string' ? path.trim() : '';
 	const segments = text.split('/').filter((s) => s !== '');
+	if (segments.length === 0 || segments.some((s) => !/^[A-Za-z0-9._~-]+$/.test(s) || s === '.' || s === '..')) {
+		throw new InputError('Path', 'Path may only contain letters, digits and / - _ . ~ (e.g. /memories/results).');
+	}
 	return `/${segments.join('/')}`;
 }

@@ -1,5 +1,8 @@
 // The tasks this Node-RED started. The API cannot list running tasks, so this registry is the
-// only record of what is billing: start nodes add to it, stop nodes and ended streams remove.
+// only record of what is billing: start nodes add to it, stops remove from it. A stream that
+// reports its end stays listed (marked ended) until it is stopped: that "end" is an assumption
+// about the API, and stopping an ended task costs one harmless call, while forgetting a running
+// one costs money every 5 s.
 import { EventEmitter } from 'events';
 
 import type { CallbackEvent } from '../core';
@@ -13,21 +16,40 @@ export interface TrackedTask {
 	startedAt: number;
 	/** Minutes after which the start node stops it; 0 or missing: no limit. */
 	maxMinutes?: number;
+	/** When a callback reported the stream's end (epoch ms). */
+	endedAt?: number;
 }
 
 /** Why a task left the registry. */
-export type RemovalReason = 'stopped' | 'ended' | 'max_duration';
+export type RemovalReason = 'stopped' | 'max_duration';
+
+/** Tasks reported ended are forgotten after this long without a stop. */
+const ENDED_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 interface TaskEvents {
-	/** `event`: the ended callback (reason `ended`) or the event to report (`max_duration`). */
+	/** `event`: the event to report for a `max_duration` stop. */
 	removed: [TrackedTask, RemovalReason, CallbackEvent | undefined];
+	/** A callback said the stream ended. */
+	ended: [TrackedTask, CallbackEvent];
 }
 
 class TaskRegistry extends EventEmitter<TaskEvents> {
 	private readonly tasks = new Map<string, TrackedTask>();
 
 	add(task: TrackedTask): void {
+		const now = Date.now();
+		for (const [id, old] of this.tasks) {
+			if (old.endedAt !== undefined && now - old.endedAt > ENDED_RETENTION_MS) this.tasks.delete(id);
+		}
 		this.tasks.set(task.taskId, task);
+	}
+
+	/** Records that a callback reported the stream's end; the task stays listed until stopped. */
+	markEnded(taskId: string, event: CallbackEvent): void {
+		const task = this.tasks.get(taskId);
+		if (!task || task.endedAt !== undefined) return;
+		task.endedAt = Date.now();
+		this.emit('ended', task, event);
 	}
 
 	get(taskId: string): TrackedTask | undefined {

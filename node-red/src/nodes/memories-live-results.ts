@@ -22,7 +22,14 @@ export = function register(RED: NodeAPI): void {
 	function MemoriesLiveResults(this: ResultsNode, def: NodeDef): void {
 		RED.nodes.createNode(this, def);
 		const node = this;
-		const path = normaliseRoutePath(def.path);
+		let path: string;
+		try {
+			path = normaliseRoutePath(def.path);
+		} catch (error) {
+			node.error(toError(error));
+			node.status({ fill: 'red', shape: 'ring', text: RED._('memories-live-results.status.bad-path') });
+			return;
+		}
 		let secret = node.credentials?.secret;
 		if (!isStrongSecret(secret)) {
 			secret = generateSecret();
@@ -76,7 +83,8 @@ export = function register(RED: NodeAPI): void {
 			lastResultAt = Date.now();
 			if (event.ended) {
 				ended = true;
-				tasks.remove(event.taskId, 'ended', event);
+				accepts(event); // lets "only on change" forget the stream
+				tasks.markEnded(event.taskId, event);
 				node.send([null, messageFor(event)]);
 			} else {
 				ended = false;

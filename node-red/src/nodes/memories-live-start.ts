@@ -30,7 +30,7 @@ export = function register(RED: NodeAPI): void {
 		const secrets = () => config?.secrets() ?? [];
 
 		const showStatus = () => {
-			const count = mine().length;
+			const count = mine().filter((task) => task.endedAt === undefined).length;
 			node.status(
 				count > 0
 					? { fill: 'green', shape: 'dot', text: RED._('memories-live-start.status.running', { count }) }
@@ -45,6 +45,10 @@ export = function register(RED: NodeAPI): void {
 			showStatus();
 		};
 		tasks.on('removed', onTaskRemoved);
+		const onTaskEnded = (task: TrackedTask) => {
+			if (task.startNodeId === node.id) showStatus();
+		};
+		tasks.on('ended', onTaskEnded);
 
 		const stopForMaxDuration = async (taskId: string, minutes: number) => {
 			timers.delete(taskId);
@@ -122,6 +126,7 @@ export = function register(RED: NodeAPI): void {
 
 		node.on('close', (_removed, done) => {
 			tasks.off('removed', onTaskRemoved);
+			tasks.off('ended', onTaskEnded);
 			for (const timer of timers.values()) clearTimeout(timer);
 			timers.clear();
 			const running = mine();
