@@ -33,6 +33,9 @@ describe('API key', () => {
 		const caughtStart = await caught.next((m) => m.error?.source?.id === 'start');
 		// Node-RED shows errors as `${name}: ${message}`.
 		expect(caughtStart.error.message).toBe(`Error: ${expected}`);
+		// Node-RED copies only code, stack and cause into msg.error: the details travel as the cause.
+		expect(caughtStart.error.code).toBe('INVALID_INPUT');
+		expect(caughtStart.error.cause).toMatchObject({ kind: 'invalid_input', field: 'API Key', retryable: false });
 
 		const stopError = await h.expectFailure('stop', stopped, { task_id: 'some-task' });
 		expect(stopError.message).toBe(expected);

@@ -2,14 +2,20 @@
 // short reason for the status under the node. The core's messages already say what to do next.
 import { InputError, MemoriesApiError, redact } from '../core';
 
+/** A plain Error carrying `details` as its `cause` and as its own properties. */
+function detailed(message: string, details: Record<string, unknown>): Error {
+	return Object.assign(new Error(message, { cause: details }), details, { message });
+}
+
 /**
  * A plain Error (Node-RED shows `err.toString()`: "Error: <what to do>", not a class name) that
- * still carries the details a Catch node can route on: `kind`, `code`, `retryable`…
+ * still carries what a Catch node can route on. Node-RED copies only `code`, `stack` and `cause`
+ * into msg.error, so the details (`kind`, `retryable`, `mayHaveStarted`…) travel as the cause.
  */
 export function toError(error: unknown, secrets: readonly string[] = []): Error {
-	if (error instanceof MemoriesApiError) return Object.assign(new Error(error.message), error.toJSON());
+	if (error instanceof MemoriesApiError) return detailed(error.message, { ...error.toJSON() });
 	if (error instanceof InputError) {
-		return Object.assign(new Error(error.message), { kind: 'invalid_input', field: error.field, retryable: false });
+		return detailed(error.message, { kind: 'invalid_input', code: 'INVALID_INPUT', field: error.field, retryable: false });
 	}
 	const message = error instanceof Error ? error.message : String(error);
 	return new Error(redact(message, secrets));
