@@ -1,4 +1,5 @@
 import { CALLBACK_TOKEN_PARAM } from './contract';
+import { InputError } from './errors';
 
 /** Adds (or replaces) the secret in a callback URL. */
 export function withCallbackToken(url: string, token: string): string {
@@ -40,4 +41,18 @@ export function buildCallbackUrl(publicBaseUrl: string, pathSegments: readonly s
 	base.search = '';
 	base.hash = '';
 	return withCallbackToken(base.toString(), token);
+}
+
+/**
+ * The path under which a host receives callbacks: one leading slash, no trailing slash, plain
+ * characters only (web frameworks read ":", "*", "(" or "?" in a route as patterns).
+ * @throws InputError
+ */
+export function normaliseReceiverPath(path: unknown): string {
+	const text = typeof path === 'string' ? path.trim() : '';
+	const segments = text.split('/').filter((s) => s !== '');
+	if (segments.length === 0 || segments.some((s) => !/^[A-Za-z0-9._~-]+$/.test(s) || s === '.' || s === '..')) {
+		throw new InputError('Path', 'Path may only contain letters, digits and / - _ . ~ (e.g. /memories/results).');
+	}
+	return `/${segments.join('/')}`;
 }

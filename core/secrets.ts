@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 
-const SECRET_BYTES = 32;
+/** Bytes of randomness in a callback secret (256 bits). */
+export const SECRET_BYTES = 32;
 const MAX_PRESENTED_LENGTH = 512;
 
 /** A fresh callback secret: 256 random bits, URL-safe (base64url, 43 characters). */

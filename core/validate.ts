@@ -84,51 +84,84 @@ export function checkThinking(value: unknown): Check<boolean> {
 	return problem('Thinking must be true or false.');
 }
 
+const checkRtmpUrl = (value: unknown) =>
+	checkUrl(
+		'RTMP URL',
+		value,
+		['rtmp', 'rtmps'],
+		'rtmp://camera.example.com:1935/live/stream',
+		'memories.ai watches live RTMP streams only (no video files or web pages): enter the address your camera or encoder publishes to,',
+	);
+
+const checkUserPrompt = (value: unknown) =>
+	checkPrompt('User Prompt', value, 'Say what to watch for in each frame window, e.g. "Tell me when the pan is boiling over."');
+
+const checkSystemPrompt = (value: unknown) =>
+	checkPrompt(
+		'System Prompt',
+		value === undefined ? DEFAULT_SYSTEM_PROMPT : value,
+		`Describe the model's role, or use the default "${DEFAULT_SYSTEM_PROMPT}"`,
+	);
+
+const checkCallbackUrl = (value: unknown) =>
+	checkUrl(
+		'Callback URL',
+		value,
+		['http', 'https'],
+		'https://your-server.example.com/memories/results',
+		'memories.ai posts each result to this public address,',
+	);
+
+function orThrow<T>(field: string, check: Check<T>): T {
+	if (!check.ok) throw new InputError(field, check.problem);
+	return check.value;
+}
+
+/** One field at a time, e.g. for an editor's validators. @throws InputError */
+export const validateRtmpUrl = (value: unknown): string => orThrow('RTMP URL', checkRtmpUrl(value));
+export const validateCallbackUrl = (value: unknown): string => orThrow('Callback URL', checkCallbackUrl(value));
+export const validateUserPrompt = (value: unknown): string => orThrow('User Prompt', checkUserPrompt(value));
+export const validateSystemPrompt = (value: unknown): string => orThrow('System Prompt', checkSystemPrompt(value));
+
+/**
+ * The public base URL at which the API reaches a host for callbacks (a Node-RED config field).
+ * Empty means "not set"; a set value is an absolute http(s) URL without query or fragment.
+ * @throws InputError
+ */
+export function validatePublicUrl(value: unknown): string {
+	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return '';
+	const url = orThrow(
+		'Public URL',
+		checkUrl('Public URL', value, ['http', 'https'], 'https://nodered.example.com', 'memories.ai reaches this host there,'),
+	);
+	if (/[?#]/.test(url)) throw new InputError('Public URL', 'Public URL must not contain "?" or "#" parts.');
+	return url.replace(/\/+$/, '');
+}
+
 /**
  * Checks everything Start needs, reporting every problem at once.
  * @throws InputError naming the fields to fix
  */
 export function validateStartInput(input: StartInput): StartParams {
-	const rtmpUrl = checkUrl(
-		'RTMP URL',
-		input.rtmpUrl,
-		['rtmp', 'rtmps'],
-		'rtmp://camera.example.com:1935/live/stream',
-		'memories.ai watches live RTMP streams only (no video files or web pages): enter the address your camera or encoder publishes to,',
-	);
-	const userPrompt = checkPrompt(
-		'User Prompt',
-		input.userPrompt,
-		'Say what to watch for in each frame window, e.g. "Tell me when the pan is boiling over."',
-	);
-	const systemPrompt = checkPrompt(
-		'System Prompt',
-		input.systemPrompt === undefined ? DEFAULT_SYSTEM_PROMPT : input.systemPrompt,
-		`Describe the model's role, or use the default "${DEFAULT_SYSTEM_PROMPT}"`,
-	);
-	const callbackUrl = checkUrl(
-		'Callback URL',
-		input.callbackUrl,
-		['http', 'https'],
-		'https://your-server.example.com/memories/results',
-		'memories.ai posts each result to this public address,',
-	);
-	const thinking = checkThinking(input.thinking);
-
-	const checks = { rtmpUrl, userPrompt, systemPrompt, callbackUrl, thinking };
-	const failed = Object.entries(checks).filter(([, c]) => !c.ok) as Array<
-		[string, { ok: false; problem: string }]
-	>;
+	const checks = {
+		rtmpUrl: checkRtmpUrl(input.rtmpUrl),
+		userPrompt: checkUserPrompt(input.userPrompt),
+		systemPrompt: checkSystemPrompt(input.systemPrompt),
+		callbackUrl: checkCallbackUrl(input.callbackUrl),
+		thinking: checkThinking(input.thinking),
+	};
+	const failed = Object.entries(checks).filter(([, c]) => !c.ok) as Array<[string, { ok: false; problem: string }]>;
 	if (failed.length > 0) {
 		const fields = failed.map(([name]) => FIELD_NAMES[name as keyof StartParams]);
 		throw new InputError(fields.join(', '), failed.map(([, c]) => c.problem).join(' '));
 	}
+	const value = <T>(check: Check<T>) => (check as { value: T }).value;
 	return {
-		rtmpUrl: (rtmpUrl as { value: string }).value,
-		userPrompt: (userPrompt as { value: string }).value,
-		systemPrompt: (systemPrompt as { value: string }).value,
-		callbackUrl: (callbackUrl as { value: string }).value,
-		thinking: (thinking as { value: boolean }).value,
+		rtmpUrl: value(checks.rtmpUrl),
+		userPrompt: value(checks.userPrompt),
+		systemPrompt: value(checks.systemPrompt),
+		callbackUrl: value(checks.callbackUrl),
+		thinking: value(checks.thinking),
 	};
 }
 

@@ -10,6 +10,7 @@ import {
 	generateSecret,
 	isStrongSecret,
 	maskCallbackToken,
+	normaliseReceiverPath,
 	parseKeywords,
 	parseRegex,
 	redact,
@@ -204,5 +205,16 @@ describe('duplicate guard', () => {
 		[0, 1, 2, 3].forEach((i) => guard.isDuplicate(at(i)));
 		expect(guard.isDuplicate(at(0))).toBe(false); // evicted
 		expect(guard.isDuplicate(at(3))).toBe(true);
+	});
+});
+
+describe('receiver paths', () => {
+	it('normalises slashes and spaces', () => {
+		expect(normaliseReceiverPath(' memories//results/ ')).toBe('/memories/results');
+		expect(normaliseReceiverPath('a.b~c_d-e')).toBe('/a.b~c_d-e');
+	});
+
+	it.each([[''], ['/'], ['/memories/:id'], ['/a*'], ['/a?x=1'], ['/a/../b'], ['/é'], [42]])('refuses %p', (path) => {
+		expect(() => normaliseReceiverPath(path)).toThrow(/Path may only contain/);
 	});
 });

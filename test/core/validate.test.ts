@@ -5,8 +5,13 @@ import {
 	Limits,
 	validateApiKey,
 	validateBaseUrl,
+	validateCallbackUrl,
+	validatePublicUrl,
+	validateRtmpUrl,
 	validateStartInput,
+	validateSystemPrompt,
 	validateTaskId,
+	validateUserPrompt,
 } from '../../core';
 
 const good = {
@@ -176,5 +181,23 @@ describe('validateApiKey', () => {
 		}
 		expect(message).toMatch(/line breaks/);
 		expect(message).not.toContain('sk-secret');
+	});
+});
+
+describe('one field at a time (for editors)', () => {
+	it('validates each start field as validateStartInput does', () => {
+		expect(validateRtmpUrl(' rtmps://cam.example/live ')).toBe('rtmps://cam.example/live');
+		expect(() => validateRtmpUrl('http://x')).toThrow(/RTMP URL must start with rtmp:\/\//);
+		expect(validateCallbackUrl('https://x.example/cb')).toBe('https://x.example/cb');
+		expect(() => validateCallbackUrl('x')).toThrow(/Callback URL/);
+		expect(() => validateUserPrompt(' ')).toThrow(/User Prompt is empty/);
+		expect(validateSystemPrompt(undefined)).toBe(DEFAULT_SYSTEM_PROMPT);
+	});
+
+	it('takes an empty Public URL as "not set" and refuses others that are not http(s)', () => {
+		expect(validatePublicUrl('')).toBe('');
+		expect(validatePublicUrl('https://red.example/nodered/')).toBe('https://red.example/nodered');
+		expect(() => validatePublicUrl('red.example')).toThrow(/Public URL must start with http:\/\/ or https:\/\//);
+		expect(() => validatePublicUrl('https://red.example/?x')).toThrow(/must not contain/);
 	});
 });

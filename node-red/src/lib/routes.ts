@@ -3,7 +3,7 @@
 // removes only itself; the route goes when its last node does.
 import type { IncomingMessage, ServerResponse } from 'http';
 
-import { CallbackCheck, CallbackRejection, InputError, Limits, checkCallbackRequest, tokenFromQuery, verifySecret } from '../core';
+import { CallbackCheck, CallbackRejection, Limits, checkCallbackRequest, tokenFromQuery, verifySecret } from '../core';
 import type { ExpressApp, Handler, NodeAPI } from './red';
 
 export interface CallbackReceiver {
@@ -147,18 +147,4 @@ export function addCallbackRoute(RED: NodeAPI, path: string, receiver: CallbackR
 		const index = stack?.findIndex((layer) => layer.route?.stack.some((s) => s.handle === owned.handler)) ?? -1;
 		if (stack && index >= 0) stack.splice(index, 1);
 	};
-}
-
-/**
- * Normalises a results node's path: one leading slash, no trailing slash. Only plain characters:
- * express would read ":", "*", "(" or "?" as route patterns.
- * @throws InputError
- */
-export function normaliseRoutePath(path: unknown): string {
-	const text = typeof path === 'string' ? path.trim() : '';
-	const segments = text.split('/').filter((s) => s !== '');
-	if (segments.length === 0 || segments.some((s) => !/^[A-Za-z0-9._~-]+$/.test(s) || s === '.' || s === '..')) {
-		throw new InputError('Path', 'Path may only contain letters, digits and / - _ . ~ (e.g. /memories/results).');
-	}
-	return `/${segments.join('/')}`;
 }

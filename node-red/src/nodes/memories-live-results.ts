@@ -9,11 +9,12 @@ import {
 	createResultFilter,
 	generateSecret,
 	isStrongSecret,
+	normaliseReceiverPath,
 	toResultPayload,
 } from '../core';
 import { toError } from '../lib/errors';
 import type { NodeAPI, NodeDef, NodeMessage, ResultsNode } from '../lib/red';
-import { addCallbackRoute, normaliseRoutePath } from '../lib/routes';
+import { addCallbackRoute } from '../lib/routes';
 import { RemovalReason, TrackedTask, tasks } from '../lib/tasks';
 
 const STATUS_REFRESH_MS = 5000;
@@ -24,7 +25,7 @@ export = function register(RED: NodeAPI): void {
 		const node = this;
 		let path: string;
 		try {
-			path = normaliseRoutePath(def.path);
+			path = normaliseReceiverPath(def.path);
 		} catch (error) {
 			node.error(toError(error));
 			node.status({ fill: 'red', shape: 'ring', text: RED._('memories-live-results.status.bad-path') });
