@@ -152,12 +152,24 @@ function isAlive(pid) {
 	}
 }
 
-/** npm, run with Node 24 first on PATH and its headers as nodedir (native modules build against Node 24). @param {N8nPaths} p */
+/**
+ * npm, run with Node 24 first on PATH and its headers as nodedir (native modules build against Node 24).
+ * Under `npm run`, npm hands its own settings down as npm_config_* variables, among them this repo's
+ * ignore-scripts=true, which would turn `npm rebuild sqlite3` into a silent no-op: drop them.
+ * @param {N8nPaths} p
+ */
 function npmEnv(p) {
+	/** @type {NodeJS.ProcessEnv} */
+	const env = {};
+	for (const [name, value] of Object.entries(process.env)) {
+		if (/^npm_/i.test(name) && !/^npm_config_(cache|registry|userconfig)$/i.test(name)) continue;
+		env[name] = value;
+	}
 	return {
-		...process.env,
+		...env,
 		PATH: `${path.join(p.nodeDir, 'bin')}${path.delimiter}${process.env.PATH}`,
 		npm_config_nodedir: p.nodeDir,
+		npm_config_ignore_scripts: 'false',
 		npm_config_audit: 'false',
 		npm_config_fund: 'false',
 		npm_config_update_notifier: 'false',
