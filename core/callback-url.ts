@@ -20,6 +20,15 @@ export function maskCallbackToken(url: string): string {
 	}
 }
 
+/** The secret a callback URL carries, if any. */
+export function callbackTokenOf(url: string): string | undefined {
+	try {
+		return new URL(url).searchParams.get(CALLBACK_TOKEN_PARAM) ?? undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /** The `token` query value from a host's parsed query object (`?token=a&token=b` is refused). */
 export function tokenFromQuery(query: unknown): string | undefined {
 	if (typeof query !== 'object' || query === null) return undefined;

@@ -1,5 +1,6 @@
 import { Backoff, LegacyCode, Limits, MAX_CONCURRENT_STREAMS, Status } from './contract';
 import { ApiErrorKind, MemoriesApiError, Operation } from './errors';
+import { callbackTokenOf } from './callback-url';
 import { redact } from './secrets';
 
 /** What came back over HTTP, however the host's client delivered the body. */
@@ -21,6 +22,8 @@ export type StopOutcome =
 export interface InterpretOptions {
 	/** Values (the API key) that must never appear in an error, even if the API echoes them. */
 	secrets?: readonly string[];
+	/** The start's callback URL: its secret must not appear in an error either. */
+	callbackUrl?: string;
 }
 
 type Envelope =
@@ -191,7 +194,7 @@ function apiError(
 	options: InterpretOptions,
 ): MemoriesApiError {
 	const advice = adviceFor(kind, operation, label);
-	const message = apiMessage === undefined ? undefined : redact(apiMessage, options.secrets ?? []);
+	const message = apiMessage === undefined ? undefined : redact(apiMessage, secretsOf(options));
 	const startUnknown = operation === 'start' && mayHaveStarted;
 	return new MemoriesApiError({
 		...advice,
@@ -365,6 +368,31 @@ export function interpretRequestFailure(operation: Operation, errorCode: string 
 	return apiError('network', operation, code, `connection failed: ${code}`, undefined, undefined, true, {});
 }
 
+/**
+ * Whether the service may have carried out a call that failed: its answer was lost (timeout,
+ * dropped connection), garbled, or an error page (gateway or service). False when the request
+ * cannot have reached the service (connection refused, unknown host) or was refused outright
+ * (rate limit, capacity, auth, invalid request). A retried stop that then hears "not found" was
+ * most likely stopped by such an earlier attempt.
+ */
+export function mayHaveBeenProcessed(error: MemoriesApiError): boolean {
+	switch (error.kind) {
+		case 'timeout':
+		case 'bad_response':
+		case 'server':
+			return true;
+		case 'network':
+			return !CONNECT_FAILURES.has(error.code);
+		default:
+			return false;
+	}
+}
+
+function secretsOf(options: InterpretOptions): string[] {
+	const token = options.callbackUrl === undefined ? undefined : callbackTokenOf(options.callbackUrl);
+	return [...(options.secrets ?? []), ...(token ? [token] : [])];
+}
+
 /** Documented back-off for retries: 1 s, 2 s, 4 s … capped at 32 s. `attempt` counts from 0. */
 export function backoffDelayMs(attempt: number): number {
 	return Math.min(Backoff.firstDelayMs * 2 ** Math.max(0, attempt), Backoff.maxDelayMs);
@@ -389,4 +417,32 @@ export async function retryIdempotent<T>(
 			await sleep(backoffDelayMs(tries - 1));
 		}
 	}
+}
+
+/**
+ * Stops a task with retries (retryIdempotent). A retry that hears "not found" after a try whose
+ * answer was lost (mayHaveBeenProcessed) reports "stopped": that try most likely did stop it,
+ * and the service only says -1 the second time.
+ * @param stopOnce one stop call: send the request and interpret its answer (interpretStopResponse)
+ */
+export async function retryStop(
+	taskId: string,
+	stopOnce: () => Promise<StopOutcome>,
+	sleep: (ms: number) => Promise<void>,
+	maxAttempts = 3,
+): Promise<StopOutcome> {
+	let earlierTryMayHaveStopped = false;
+	const outcome = await retryIdempotent(
+		async () => {
+			try {
+				return await stopOnce();
+			} catch (error) {
+				if (error instanceof MemoriesApiError && mayHaveBeenProcessed(error)) earlierTryMayHaveStopped = true;
+				throw error;
+			}
+		},
+		sleep,
+		maxAttempts,
+	);
+	return outcome.outcome === 'not_found' && earlierTryMayHaveStopped ? { outcome: 'stopped', taskId } : outcome;
 }

@@ -20,6 +20,20 @@ function digest(value: string): Buffer {
 	return createHash('sha256').update(value, 'utf8').digest();
 }
 
+/** Digests of expected secrets: a receiver checks every callback against the same few. */
+const expectedDigests = new Map<string, Buffer>();
+const EXPECTED_DIGESTS_KEPT = 256;
+
+function expectedDigest(expected: string): Buffer {
+	let value = expectedDigests.get(expected);
+	if (value === undefined) {
+		value = digest(expected);
+		if (expectedDigests.size >= EXPECTED_DIGESTS_KEPT) expectedDigests.delete(expectedDigests.keys().next().value as string);
+		expectedDigests.set(expected, value);
+	}
+	return value;
+}
+
 /**
  * Compares a presented secret with the expected one in constant time: both are hashed first,
  * so neither the content nor the length of the expected secret leaks through timing.
@@ -27,10 +41,10 @@ function digest(value: string): Buffer {
 export function verifySecret(expected: string, presented: unknown): boolean {
 	if (typeof presented !== 'string' || presented.length === 0 || presented.length > MAX_PRESENTED_LENGTH) {
 		// Still spend the same work, so a missing token is not faster to learn about.
-		timingSafeEqual(digest(expected), digest(expected));
+		timingSafeEqual(expectedDigest(expected), digest(expected));
 		return false;
 	}
-	return timingSafeEqual(digest(expected), digest(presented)) && expected.length > 0;
+	return timingSafeEqual(expectedDigest(expected), digest(presented)) && expected.length > 0;
 }
 
 /** Replaces every occurrence of each secret (API key, callback token) in `text`. */

@@ -9,7 +9,7 @@ import {
 	buildStopRequest,
 	interpretStartResponse,
 	interpretStopResponse,
-	retryIdempotent,
+	retryStop,
 	validateStartInput,
 	validateTaskId,
 } from '../../core';
@@ -19,14 +19,15 @@ import { ApiContext, ApiSession, sendApiRequest } from './transport';
 export async function startStream(context: ApiContext, session: ApiSession, input: StartInput): Promise<Started> {
 	const params = validateStartInput(input);
 	const response = await sendApiRequest(context, 'start', buildStartRequest(session.baseUrl, params));
-	return interpretStartResponse(response, { secrets: session.secrets });
+	return interpretStartResponse(response, { secrets: session.secrets, callbackUrl: params.callbackUrl });
 }
 
 /** Idempotent: "not found or already stopped" is an outcome; retryable failures are retried. */
 export async function stopStream(context: ApiContext, session: ApiSession, taskId: unknown): Promise<StopOutcome> {
 	const id = validateTaskId(taskId);
 	const request = buildStopRequest(session.baseUrl, id);
-	return retryIdempotent(
+	return retryStop(
+		id,
 		async () => interpretStopResponse(id, await sendApiRequest(context, 'stop', request), { secrets: session.secrets }),
 		sleep,
 	);

@@ -5,7 +5,9 @@ import {
 	interpretRequestFailure,
 	interpretStartResponse,
 	interpretStopResponse,
+	mayHaveBeenProcessed,
 	retryIdempotent,
+	retryStop,
 } from '../../core';
 
 function startError(httpStatus: number, body: unknown, secrets?: string[]): MemoriesApiError {
@@ -89,6 +91,18 @@ describe('interpretStartResponse: documented failures', () => {
 		const error = startError(200, { status: -1, text: 'bad key sk-mai-SECRET in request' }, ['sk-mai-SECRET']);
 		expect(error.message).toContain('"bad key [redacted] in request"');
 		expect(JSON.stringify(error.toJSON())).not.toContain('sk-mai-SECRET');
+	});
+
+	it('redacts the callback secret the API may echo', () => {
+		const token = 'cb-token-0123456789abcdef';
+		const callbackUrl = `https://flows.example.com/memories/cb?token=${token}`;
+		try {
+			interpretStartResponse({ httpStatus: 200, body: { status: 2001, text: `cannot reach ${callbackUrl}` } }, { callbackUrl });
+			throw new Error('expected an error');
+		} catch (error) {
+			expect((error as Error).message).toContain('?token=[redacted]');
+			expect(JSON.stringify((error as MemoriesApiError).toJSON())).not.toContain(token);
+		}
 	});
 
 	it('reads numeric status strings', () => {
@@ -196,6 +210,24 @@ describe('backoffDelayMs', () => {
 	});
 });
 
+describe('mayHaveBeenProcessed', () => {
+	it('is true when the answer was lost, garbled or an error page', () => {
+		expect(mayHaveBeenProcessed(interpretRequestFailure('stop', 'UND_ERR_HEADERS_TIMEOUT'))).toBe(true);
+		expect(mayHaveBeenProcessed(interpretRequestFailure('stop', 'ECONNRESET'))).toBe(true);
+		expect(mayHaveBeenProcessed(stopError(200, '{"status": 14, "task_'))).toBe(true);
+		expect(mayHaveBeenProcessed(stopError(200, ''))).toBe(true);
+		expect(mayHaveBeenProcessed(stopError(502, '<html>Bad Gateway</html>'))).toBe(true);
+		expect(mayHaveBeenProcessed(stopError(200, { status: 5000 }))).toBe(true);
+	});
+
+	it('is false when the request cannot have reached the service or was refused', () => {
+		expect(mayHaveBeenProcessed(interpretRequestFailure('stop', 'ECONNREFUSED'))).toBe(false);
+		expect(mayHaveBeenProcessed(interpretRequestFailure('stop', 'ENOTFOUND'))).toBe(false);
+		expect(mayHaveBeenProcessed(stopError(429, { code: 429, msg: 'Rate limit exceeded' }))).toBe(false);
+		expect(mayHaveBeenProcessed(stopError(401, { code: '0401' }))).toBe(false);
+	});
+});
+
 describe('retryIdempotent', () => {
 	const retryable = () => interpretRequestFailure('stop', 'ECONNRESET');
 	const final = () => {
@@ -243,6 +275,32 @@ describe('retryIdempotent', () => {
 		).rejects.toMatchObject({ kind: 'auth' });
 		expect(calls).toBe(1);
 		await expect(retryIdempotent(async () => { throw new Error('bug'); }, async () => undefined)).rejects.toThrow('bug');
+	});
+});
+
+describe('retryStop', () => {
+	const noWait = async () => undefined;
+	const notFound = (id: string) => interpretStopResponse(id, { httpStatus: 200, body: { status: -1 } });
+
+	it('reports "stopped" when a retry hears "not found" after a try whose answer was lost', async () => {
+		const tries = [() => Promise.reject(interpretRequestFailure('stop', 'UND_ERR_HEADERS_TIMEOUT')), async () => notFound('t1')];
+		await expect(retryStop('t1', () => tries.shift()!(), noWait)).resolves.toEqual({ outcome: 'stopped', taskId: 't1' });
+	});
+
+	it('keeps "not found" when no earlier try can have reached the service', async () => {
+		const tries = [() => Promise.reject(interpretRequestFailure('stop', 'ECONNREFUSED')), async () => notFound('t2')];
+		await expect(retryStop('t2', () => tries.shift()!(), noWait)).resolves.toEqual({ outcome: 'not_found', taskId: 't2' });
+		await expect(retryStop('t3', async () => notFound('t3'), noWait)).resolves.toEqual({ outcome: 'not_found', taskId: 't3' });
+	});
+
+	it('gives up after maxAttempts with the last error', async () => {
+		let calls = 0;
+		const failing = async () => {
+			calls++;
+			throw interpretRequestFailure('stop', 'ECONNRESET');
+		};
+		await expect(retryStop('t4', failing, noWait, 2)).rejects.toMatchObject({ kind: 'network' });
+		expect(calls).toBe(2);
 	});
 });
 

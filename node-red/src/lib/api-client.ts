@@ -1,6 +1,6 @@
 // Sends the core's requests with undici over one keep-alive connection pool per config node,
 // and hands every answer back to the core to interpret. No protocol rule lives here.
-import { Agent, request } from 'undici';
+import type * as Undici from 'undici';
 
 import {
 	ApiRequest,
@@ -11,7 +11,7 @@ import {
 	interpretStartResponse,
 	interpretStopResponse,
 	Operation,
-	retryIdempotent,
+	retryStop,
 	Started,
 	StartParams,
 	StopOutcome,
@@ -19,6 +19,14 @@ import {
 } from '../core';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** undici takes ≈60 ms to load: loaded by the first API call, not when Node-RED loads the nodes. */
+let undici: typeof Undici | undefined;
+function http(): typeof Undici {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	undici ??= require('undici') as typeof Undici;
+	return undici;
+}
 
 export interface ApiClientOptions {
 	baseUrl: string;
@@ -36,19 +44,19 @@ export interface StopOptions {
 export class ApiClient {
 	/** Created on first use, and again if a call comes after close(): a start node's close
 	 * handler may still stop its tasks after the config node has closed. */
-	private agent: Agent | undefined;
+	private agent: Undici.Agent | undefined;
 
 	constructor(private readonly options: ApiClientOptions) {}
 
-	private dispatcher(): Agent {
-		this.agent ??= new Agent({ keepAliveTimeout: 30000, connections: 8 });
+	private dispatcher(): Undici.Agent {
+		this.agent ??= new (http().Agent)({ keepAliveTimeout: 30000, connections: 8 });
 		return this.agent;
 	}
 
 	/** Never retried: a lost answer may hide a started, billed task. */
 	async start(params: StartParams): Promise<Started> {
 		const response = await this.send('start', buildStartRequest(this.options.baseUrl, params, this.options.apiKey));
-		return interpretStartResponse(response, { secrets: [this.options.apiKey] });
+		return interpretStartResponse(response, { secrets: [this.options.apiKey], callbackUrl: params.callbackUrl });
 	}
 
 	/** Idempotent: "not found or already stopped" is an outcome; retryable failures are retried. */
@@ -56,7 +64,8 @@ export class ApiClient {
 		const id = validateTaskId(taskId);
 		const request = buildStopRequest(this.options.baseUrl, id, this.options.apiKey);
 		if (options.timeoutMs !== undefined) request.timeoutMs = options.timeoutMs;
-		return retryIdempotent(
+		return retryStop(
+			id,
 			async () => interpretStopResponse(id, await this.send('stop', request), { secrets: [this.options.apiKey] }),
 			sleep,
 			options.attempts ?? this.options.stopAttempts ?? 3,
@@ -71,7 +80,7 @@ export class ApiClient {
 
 	private async send(operation: Operation, api: ApiRequest): Promise<ApiResponse> {
 		try {
-			const response = await request(api.url, {
+			const response = await http().request(api.url, {
 				method: api.method,
 				headers: api.headers,
 				body: api.body,
@@ -79,7 +88,11 @@ export class ApiClient {
 				headersTimeout: api.timeoutMs,
 				bodyTimeout: api.timeoutMs,
 			});
-			return { httpStatus: response.statusCode, body: await response.body.text() };
+			const body = await response.body.text();
+			// undici hands a connection back to the pool a tick after its answer was read: a call made
+			// at once (a stop right after a start) would open a second socket. One tick keeps it to one.
+			await new Promise((resolve) => setImmediate(resolve));
+			return { httpStatus: response.statusCode, body };
 		} catch (error) {
 			throw interpretRequestFailure(operation, (error as { code?: string }).code);
 		}
