@@ -22,14 +22,17 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 		name: 'memoriesLiveVideoTrigger',
 		icon: { light: 'file:../../icons/memories.svg', dark: 'file:../../icons/memories.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: the same node. n8n evaluates an expression in its sandbox for every webhook call of a
+		// version-1 node (a legacy binary-data option of its Webhook node); from 1.1 it does not.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["mode"] === "receive" ? "Receive results" : "Watch a stream"}}',
 		description: 'Starts the workflow with each analysis result of a live video stream',
 		defaults: { name: 'Memories.ai Live Video Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: CREDENTIAL_TYPE, required: true, displayOptions: watch }],
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'results' }],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: 'noData', path: 'results' }],
 		properties: [
 			{
 				displayName: 'Mode',

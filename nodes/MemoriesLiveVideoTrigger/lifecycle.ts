@@ -6,6 +6,7 @@ import type { IHookFunctions } from 'n8n-workflow';
 import {
 	MIN_SECRET_LENGTH,
 	MemoriesApiError,
+	createResultFilter,
 	generateSecret,
 	isStrongSecret,
 	validateMaxDuration,
@@ -14,6 +15,7 @@ import {
 import { toNodeError } from '../shared/errors';
 import { startStream, stopStream } from '../shared/streams';
 import { openSession } from '../shared/transport';
+import { readFilterSettings } from './filter-settings';
 import type { TriggerMode } from './mode';
 import { clearWatchState, readWatchState, writeWatchState } from './watch-state';
 
@@ -41,6 +43,15 @@ export async function streamExists(this: IHookFunctions): Promise<boolean> {
 	return readWatchState(this) !== undefined && RESUMING.has(this.getActivationMode());
 }
 
+/** Refuses settings every callback would fail on (an invalid expression, no keywords). */
+function checkFilterSettings(context: IHookFunctions): void {
+	try {
+		createResultFilter(readFilterSettings(context).filter);
+	} catch (error) {
+		throw toNodeError(context.getNode(), error);
+	}
+}
+
 export async function startWatching(this: IHookFunctions): Promise<boolean> {
 	if (modeOf(this) === 'receive') {
 		if (!isStrongSecret(this.getNodeParameter('callbackToken', ''))) {
@@ -49,9 +60,11 @@ export async function startWatching(this: IHookFunctions): Promise<boolean> {
 				`Callback Token must be at least ${MIN_SECRET_LENGTH} characters long so that nobody can guess it.`,
 			);
 		}
+		checkFilterSettings(this);
 		return true;
 	}
 	try {
+		checkFilterSettings(this);
 		const session = await openSession(this);
 		validateMaxDuration(this.getNodeParameter('maxDurationMinutes', 0));
 		const leftover = readWatchState(this);

@@ -1,11 +1,12 @@
-// Each callback: authenticate and validate it through the core, answer at once, and start the
-// workflow only for results that pass the filters. Reads static data, never writes it (n8n's
+// Each callback: authenticate and validate it through the core, and start the workflow only for
+// results that pass the filters. Those n8n answers once their execution is registered; every other
+// callback is answered at once. Reads static data, never writes it (n8n's
 // queue mode runs webhooks in other processes).
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import {
 	CallbackEvent,
-	FilterMode,
+	StopOutcome,
 	checkCallbackRequest,
 	createDuplicateGuard,
 	createResultFilter,
@@ -17,6 +18,7 @@ import {
 } from '../../core';
 import { stopStream } from '../shared/streams';
 import { openSession } from '../shared/transport';
+import { readFilterSettings } from './filter-settings';
 import type { TriggerMode } from './mode';
 import { readWatchState } from './watch-state';
 
@@ -33,18 +35,12 @@ const receivers = new Map<string, Receiver>();
 const MAX_RECEIVERS = 200;
 
 function receiverFor(context: IWebhookFunctions): Receiver {
-	const options = context.getNodeParameter('options', {}) as { caseSensitive?: boolean; ignoreDuplicates?: boolean };
-	const config = {
-		mode: context.getNodeParameter('emit', 'all') as FilterMode,
-		keywords: context.getNodeParameter('keywords', '') as string,
-		pattern: context.getNodeParameter('regex', '') as string,
-		caseSensitive: options.caseSensitive === true,
-	};
-	const key = JSON.stringify([context.getWorkflow().id, context.getNode().id, config, options.ignoreDuplicates]);
+	const { filter: config, ignoreDuplicates } = readFilterSettings(context);
+	const key = JSON.stringify([context.getWorkflow().id, context.getNode().id, config, ignoreDuplicates]);
 	let receiver = receivers.get(key);
 	if (!receiver) {
 		const filter = createResultFilter(config);
-		const guard = options.ignoreDuplicates === false ? { isDuplicate: () => false } : createDuplicateGuard();
+		const guard = ignoreDuplicates ? createDuplicateGuard() : { isDuplicate: () => false };
 		receiver = { accepts: (e) => filter.accepts(e), isDuplicate: (e) => guard.isDuplicate(e) };
 		receivers.set(key, receiver);
 		if (receivers.size > MAX_RECEIVERS) receivers.delete(receivers.keys().next().value as string);
@@ -59,14 +55,24 @@ function answer(context: IWebhookFunctions, httpStatus: number, reason?: string)
 	return { noWebhookResponse: true };
 }
 
-function emit(context: IWebhookFunctions, event: CallbackEvent, extra: IDataObject = {}): IWebhookResponseData {
+/** Sends the 200 now: whatever the callback leads to (a stop and its retries) must not keep the sender waiting. */
+function acknowledge(context: IWebhookFunctions): void {
 	context.getResponseObject().status(200).end();
+}
+
+/**
+ * The items to start the workflow with. `answered`: the webhook already sent its answer; otherwise
+ * n8n answers (200, empty body: the webhook's responseData is 'noData') once it has registered the
+ * execution, as for its Webhook node's "Respond Immediately".
+ */
+function itemsOf(context: IWebhookFunctions, event: CallbackEvent, extra: IDataObject = {}, answered = true): IWebhookResponseData {
 	const json: IDataObject = {
 		...toResultPayload(event),
 		event: event.ended ? 'stream_ended' : 'result',
 		...extra,
 	};
-	return { noWebhookResponse: true, workflowData: [context.helpers.returnJsonArray([json])] };
+	const workflowData = [context.helpers.returnJsonArray([json])];
+	return answered ? { noWebhookResponse: true, workflowData } : { workflowData };
 }
 
 function expectedSecret(context: IWebhookFunctions, mode: TriggerMode): string {
@@ -74,41 +80,76 @@ function expectedSecret(context: IWebhookFunctions, mode: TriggerMode): string {
 	return readWatchState(context)?.secret ?? '';
 }
 
-export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-	const request = this.getRequestObject();
-	const mode = this.getNodeParameter('mode', 'watch') as TriggerMode;
+/** A stop from the webhook never throws: a failure is logged, and the next result tries again. */
+async function stopFromWebhook(context: IWebhookFunctions, taskId: string, why: string): Promise<StopOutcome | undefined> {
+	try {
+		return await stopStream(context, await openSession(context), taskId);
+	} catch (error) {
+		const reason = error instanceof Error ? error.message : String(error);
+		context.logger.warn(`Memories.ai Live Video Trigger could not stop stream ${taskId} (${why}): ${reason}`);
+		return undefined;
+	}
+}
+
+async function handleCallback(context: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const request = context.getRequestObject();
+	const mode = context.getNodeParameter('mode', 'watch') as TriggerMode;
+	// From version 1.1 n8n reads only some content types' bodies (JSON among them): read the others'.
+	if (request.rawBody === undefined && request.body === undefined && typeof request.readRawBody === 'function') {
+		await request.readRawBody();
+	}
 	const raw = (request as { rawBody?: unknown }).rawBody;
 	const check = checkCallbackRequest(
 		{
 			method: request.method,
 			contentType: request.headers['content-type'],
-			token: tokenFromQuery(this.getQueryData()),
-			body: raw instanceof Uint8Array ? raw : this.getBodyData(),
+			token: tokenFromQuery(context.getQueryData()),
+			body: raw instanceof Uint8Array ? raw : context.getBodyData(),
 			bodyIsParsed: !(raw instanceof Uint8Array),
 		},
-		expectedSecret(this, mode),
+		expectedSecret(context, mode),
 	);
-	if (!check.ok) return answer(this, check.httpStatus, check.reason);
+	if (!check.ok) return answer(context, check.httpStatus, check.reason);
 
 	const event = check.event;
-	const receiver = receiverFor(this);
-	if (receiver.isDuplicate(event)) return answer(this, 200);
-	const state = mode === 'watch' ? readWatchState(this) : undefined;
+	const receiver = receiverFor(context);
+	if (receiver.isDuplicate(event)) return answer(context, 200);
+	const state = mode === 'watch' ? readWatchState(context) : undefined;
 	if (state && event.taskId !== state.taskId) {
 		// Our secret, but not our task: a start whose answer was lost. Nobody else can stop it.
-		await stopStream(this, await openSession(this), event.taskId);
-		return answer(this, 200);
+		acknowledge(context);
+		await stopFromWebhook(context, event.taskId, 'results arrived for it with this trigger\'s secret');
+		return { noWebhookResponse: true };
 	}
 	if (state && !event.ended) {
-		const maxMinutes = validateMaxDuration(this.getNodeParameter('maxDurationMinutes', 0));
+		const maxMinutes = validateMaxDuration(context.getNodeParameter('maxDurationMinutes', 0));
 		const now = Date.now();
 		if (maxDurationExceeded(state.startedAt, maxMinutes, now)) {
-			const stop = await stopStream(this, await openSession(this), state.taskId);
+			acknowledge(context);
+			const stop = await stopFromWebhook(context, state.taskId, 'maximum duration reached');
 			// Only the callback whose stop actually ended the stream reports it.
-			if (stop.outcome !== 'stopped') return answer(this, 200);
-			return emit(this, maxDurationEndEvent(state.taskId, maxMinutes, now), { reason: 'max_duration' });
+			if (stop?.outcome !== 'stopped') return { noWebhookResponse: true };
+			return itemsOf(context, maxDurationEndEvent(state.taskId, maxMinutes, now), { reason: 'max_duration' });
 		}
 	}
-	if (!receiver.accepts(event)) return answer(this, 200);
-	return emit(this, event);
+	if (!receiver.accepts(event)) return answer(context, 200);
+	// Answered by n8n once the execution is registered: the sender gets back-pressure when n8n is
+	// busy, and a callback answered 200 is never a result lost before its execution existed.
+	return itemsOf(context, event, {}, false);
+}
+
+/**
+ * Never throws: n8n would record an error execution for the callback and answer with its own
+ * text. Whatever goes wrong unexpectedly is answered 500 (the sender may retry), without details.
+ */
+export async function receiveCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	try {
+		return await handleCallback(this);
+	} catch (error) {
+		const reason = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+		this.logger.warn(`Memories.ai Live Video Trigger could not process a callback: ${reason}`);
+		const response = this.getResponseObject();
+		if (!response.headersSent) response.status(500).json({ error: 'The callback could not be processed.' });
+		return { noWebhookResponse: true };
+	}
 }

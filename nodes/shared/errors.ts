@@ -7,12 +7,16 @@ import { InputError, MemoriesApiError } from '../../core';
 export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	if (error instanceof MemoriesApiError) {
-		return new NodeApiError(node, error.toJSON() as unknown as JsonObject, {
+		const nodeError = new NodeApiError(node, error.toJSON() as unknown as JsonObject, {
 			message: error.summary,
 			description: error.advice,
 			httpCode: error.httpStatus === undefined ? undefined : String(error.httpStatus),
 			itemIndex,
 		});
+		// NodeApiError swaps a message that names a network code (ECONNRESET, ECONNABORTED…) for a
+		// generic text of its own ("perhaps the server is offline"), even for a timeout: keep ours.
+		nodeError.message = error.summary;
+		return nodeError;
 	}
 	if (error instanceof InputError) {
 		return new NodeOperationError(node, error.message, { itemIndex, description: `Check the ${error.field} parameter.` });
@@ -20,14 +24,18 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }
 
-/** The item a failed call leaves behind when the node is set to continue on fail. */
+/**
+ * The item a failed call leaves behind when the node is set to continue on fail. n8n's own shape
+ * (`error`, plus `details`): only items whose keys are error, message and details go to the
+ * error output of "Continue (using error output)"; any other key keeps them on the regular one.
+ */
 export function errorItemJson(error: NodeApiError | NodeOperationError): JsonObject {
-	const details = error instanceof NodeApiError ? (error.errorResponse as JsonObject | undefined) : undefined;
-	return {
-		error: error.message,
+	const response = error instanceof NodeApiError ? (error.errorResponse as JsonObject | undefined) : undefined;
+	const details: JsonObject = {
 		...(error.description ? { description: error.description } : {}),
-		...(details && typeof details.kind === 'string'
-			? { kind: details.kind, code: details.code ?? null, retryable: details.retryable ?? null }
+		...(response && typeof response.kind === 'string'
+			? { kind: response.kind, code: response.code ?? null, retryable: response.retryable ?? null }
 			: {}),
 	};
+	return { error: error.message, ...(Object.keys(details).length > 0 ? { details } : {}) };
 }

@@ -106,7 +106,10 @@ describe('Start', () => {
 	it('continues on fail with an error item per failed item', async () => {
 		sandbox.injectFault({ on: 'start', kind: 'html502' });
 		const [items] = (await run([startParams, startParams], { continueOnFail: true }).result) as INodeExecutionData[][];
-		expect(items[0].json).toMatchObject({ error: expect.stringMatching(/HTTP 502/), kind: 'server', retryable: true });
+		expect(items[0].json).toEqual({
+			error: expect.stringMatching(/HTTP 502/),
+			details: { description: expect.any(String), kind: 'server', code: 'HTTP 502', retryable: true },
+		});
 		expect(items[0].pairedItem).toEqual({ item: 0 });
 		expect(items[1].json.task_id).toEqual(expect.any(String));
 	});
