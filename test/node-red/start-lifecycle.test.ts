@@ -62,6 +62,21 @@ describe('stop on close', () => {
 		expect(env.sandbox.engine.stop(h.KEY, id)).toBe(true); // clean up
 	});
 
+	it('on: a start still waiting for its answer when the node closes has its stream stopped as soon as it comes', async () => {
+		await loadLoop();
+		env.sandbox.injectFault({ on: 'start', kind: 'slow', delayMs: 300 });
+		const created = env.sandbox.waitFor('task-started');
+		const start = h.node('start');
+		start.receive({ payload: 'go' });
+		const { taskId } = await created;
+		await h.redeploy(h.flow(h.configNode(env.sandbox))); // the node goes; its close waits for the answer
+		expect(env.sandbox.task(taskId)).toMatchObject({ state: 'stopped', endReason: 'stopped' });
+		expect(h.registry.list()).toHaveLength(0);
+		expect(h.calls(start, 'log')).toContainEqual([h.t('memories-live-start.log.stopped-after-close', { taskId })]);
+		expect(h.calls(start, 'error')).toHaveLength(0);
+		expect(h.lastStatus(start)).toEqual({});
+	});
+
 	it('on, but the service fails the stops: the node reports each stream that may still bill', async () => {
 		const [started] = await loadLoop();
 		const id = (await h.expectSent('start', started)).task_id!;

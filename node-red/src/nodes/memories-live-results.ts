@@ -18,6 +18,8 @@ import { addCallbackRoute } from '../lib/routes';
 import { RemovalReason, TrackedTask, tasks } from '../lib/tasks';
 
 const STATUS_REFRESH_MS = 5000;
+/** A busy stream updates the status at most this often (it goes to every open editor). */
+const STATUS_MIN_INTERVAL_MS = 1000;
 
 export = function register(RED: NodeAPI): void {
 	function MemoriesLiveResults(this: ResultsNode, def: NodeDef): void {
@@ -41,7 +43,14 @@ export = function register(RED: NodeAPI): void {
 		let rejected = 0;
 		let lastResultAt: number | undefined;
 		let ended = false;
+		let shownAt = 0;
+		let shownEnded: boolean | undefined;
+		let statusTimer: NodeJS.Timeout | undefined;
 		const showStatus = () => {
+			clearTimeout(statusTimer);
+			statusTimer = undefined;
+			shownAt = Date.now();
+			shownEnded = lastResultAt === undefined ? undefined : ended;
 			if (lastResultAt === undefined) {
 				node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting', { path }) });
 				return;
@@ -49,6 +58,12 @@ export = function register(RED: NodeAPI): void {
 			const seconds = Math.round((Date.now() - lastResultAt) / 1000);
 			const key = ended ? 'memories-live-results.status.ended' : 'memories-live-results.status.last';
 			node.status({ fill: ended ? 'blue' : 'green', shape: ended ? 'ring' : 'dot', text: RED._(key, { seconds, received, rejected }) });
+		};
+		/** After a result: at once when the state shown changes, else at most once a second. */
+		const showStatusSoon = () => {
+			const wait = shownAt + STATUS_MIN_INTERVAL_MS - Date.now();
+			if (shownEnded !== ended || wait <= 0) showStatus();
+			else statusTimer ??= setTimeout(showStatus, wait);
 		};
 
 		let accepts: (event: CallbackEvent) => boolean;
@@ -91,7 +106,7 @@ export = function register(RED: NodeAPI): void {
 				ended = false;
 				if (accepts(event)) node.send([messageFor(event), null]);
 			}
-			showStatus();
+			showStatusSoon();
 		};
 
 		let removeRoute: () => void;
@@ -120,6 +135,7 @@ export = function register(RED: NodeAPI): void {
 
 		node.on('close', (_removed, done) => {
 			clearInterval(refresh);
+			clearTimeout(statusTimer);
 			tasks.off('removed', onTaskRemoved);
 			removeRoute();
 			node.status({});

@@ -15,6 +15,8 @@ import { RemovalReason, TrackedTask, tasks } from '../lib/tasks';
 /** Node-RED gives close handlers 15 s; stops must fit in that, retries included. */
 const CLOSE_STOP_TIMEOUT_MS = 8000;
 const CLOSE_STOP_ATTEMPTS = 2;
+/** How long a closing node waits for starts still waiting for their answer (and their stop). */
+const CLOSE_PENDING_WAIT_MS = 14000;
 
 /** Message properties that override the node's settings. */
 const OVERRIDES = ['rtmpUrl', 'userPrompt', 'systemPrompt', 'callbackUrl', 'thinking', 'maxDuration'] as const;
@@ -26,10 +28,14 @@ export = function register(RED: NodeAPI): void {
 		const config = RED.nodes.getNode(def.config as string) as ConfigNode | null;
 		const stopOnClose = def.stopOnClose !== false;
 		const timers = new Map<string, NodeJS.Timeout>();
+		/** Input messages still being handled (a start waiting for its answer, mostly). */
+		const handling = new Set<Promise<void>>();
+		let closed = false;
 		const mine = () => tasks.list((task) => task.startNodeId === node.id);
 		const secrets = () => config?.secrets() ?? [];
 
 		const showStatus = () => {
+			if (closed) return; // the status now belongs to the node that replaced this one
 			const count = mine().filter((task) => task.endedAt === undefined).length;
 			node.status(
 				count > 0
@@ -64,7 +70,7 @@ export = function register(RED: NodeAPI): void {
 
 		const armMaxDuration = (task: TrackedTask) => {
 			const minutes = task.maxMinutes ?? 0;
-			if (minutes <= 0 || !config || task.configId !== config.id) return;
+			if (closed || minutes <= 0 || !config || task.configId !== config.id) return;
 			const wait = Math.max(0, task.startedAt + minutes * 60000 - Date.now());
 			timers.set(task.taskId, setTimeout(() => void stopForMaxDuration(task.taskId, minutes), wait));
 		};
@@ -83,8 +89,22 @@ export = function register(RED: NodeAPI): void {
 			return { url: results.callbackUrl(config.publicUrl), resultsNodeId: results.id };
 		};
 
+		/**
+		 * A start answered after this node closed (redeploy, deletion, shutdown): the stream must not
+		 * outlive the node that started it. Stopped at once; tracked only if that fails.
+		 */
+		const stopStartedAfterClose = async (task: TrackedTask) => {
+			try {
+				await config!.client().stop(task.taskId, { timeoutMs: CLOSE_STOP_TIMEOUT_MS, attempts: CLOSE_STOP_ATTEMPTS });
+				node.log(RED._('memories-live-start.log.stopped-after-close', { taskId: task.taskId }));
+			} catch (error) {
+				tasks.add(task); // still known, so that a stop node ("every stream") can stop it
+				node.error(RED._('memories-live-start.errors.stop-on-close', { taskId: task.taskId, reason: toError(error, secrets()).message }));
+			}
+		};
+
 		node.on('input', (msg, send, done) => {
-			void (async () => {
+			const handled = (async () => {
 				try {
 					if (!config) throw new InputError('Account', RED._('memories-live-start.errors.no-config'));
 					const pick = (name: (typeof OVERRIDES)[number]) => (msg[name] !== undefined ? msg[name] : def[name]);
@@ -103,6 +123,11 @@ export = function register(RED: NodeAPI): void {
 					const { taskId } = await client.start(params);
 					const startedAt = Date.now();
 					const task = { taskId, startNodeId: node.id, configId: config.id, resultsNodeId: callback.resultsNodeId, startedAt, maxMinutes };
+					if (closed && stopOnClose) {
+						await stopStartedAfterClose(task);
+						done();
+						return;
+					}
 					tasks.add(task);
 					armMaxDuration(task);
 					showStatus();
@@ -118,24 +143,34 @@ export = function register(RED: NodeAPI): void {
 					send(msg);
 					done();
 				} catch (error) {
-					node.status({ fill: 'red', shape: 'ring', text: shortReason(error) });
+					if (!closed) node.status({ fill: 'red', shape: 'ring', text: shortReason(error) });
 					done(toError(error, secrets()));
 				}
 			})();
+			handling.add(handled);
+			void handled.finally(() => handling.delete(handled));
 		});
 
 		node.on('close', (_removed, done) => {
+			closed = true;
 			tasks.off('removed', onTaskRemoved);
 			tasks.off('ended', onTaskEnded);
 			for (const timer of timers.values()) clearTimeout(timer);
 			timers.clear();
+			node.status({});
 			const running = mine();
-			if (!stopOnClose || !config || running.length === 0) {
-				node.status({});
-				return done();
-			}
-			void Promise.all(
-				running.map(async (task) => {
+			// Starts still waiting for their answer stop their stream as soon as it comes (above):
+			// wait for them too, or a shutdown would leave those streams running.
+			const pending = stopOnClose && config ? [...handling] : [];
+			if (!stopOnClose || !config || (running.length === 0 && pending.length === 0)) return done();
+			let waitTimer: NodeJS.Timeout | undefined;
+			const pendingSettled = Promise.race([
+				Promise.all(pending),
+				new Promise<void>((resolve) => (waitTimer = setTimeout(resolve, CLOSE_PENDING_WAIT_MS))),
+			]).finally(() => clearTimeout(waitTimer));
+			void Promise.all([
+				pendingSettled,
+				...running.map(async (task) => {
 					try {
 						await config.client().stop(task.taskId, { timeoutMs: CLOSE_STOP_TIMEOUT_MS, attempts: CLOSE_STOP_ATTEMPTS });
 						tasks.remove(task.taskId, 'stopped');
@@ -143,10 +178,7 @@ export = function register(RED: NodeAPI): void {
 						node.error(RED._('memories-live-start.errors.stop-on-close', { taskId: task.taskId, reason: toError(error, secrets()).message }));
 					}
 				}),
-			).then(() => {
-				node.status({});
-				done();
-			});
+			]).then(() => done());
 		});
 
 		showStatus();
