@@ -84,6 +84,9 @@ export class Engine extends EventEmitter<EngineEvents> {
 	readonly deliverer: Deliverer;
 	private readonly accounts = new Map<string, Account>();
 	private readonly tasks = new Map<string, Task>();
+	/** Running tasks, in start order, and by key: starts must not scan the whole history. */
+	private readonly running = new Set<Task>();
+	private readonly runningByKey = new Map<string, Set<Task>>();
 	private readonly counters = { starts: 0, rejectedStarts: 0, stops: 0, notFoundStops: 0 };
 	private closed = false;
 
@@ -106,9 +109,12 @@ export class Engine extends EventEmitter<EngineEvents> {
 	}
 
 	activeTasks(key?: string): TaskInfo[] {
-		return [...this.tasks.values()]
-			.filter((t) => t.state === 'running' && (key === undefined || t.key === key))
-			.map(info);
+		const running = key === undefined ? this.running : this.runningByKey.get(key);
+		return running ? [...running].map(info) : [];
+	}
+
+	private runningCount(key: string): number {
+		return this.runningByKey.get(key)?.size ?? 0;
 	}
 
 	task(taskId: string): TaskInfo | undefined {
@@ -119,7 +125,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 	start(key: string, request: Omit<TaskInfo, 'taskId' | 'key' | 'state' | 'frames' | 'startedAt'>): StartOutcome {
 		const account = this.accounts.get(key);
 		if (!account) throw new Error('start() needs a known key');
-		const running = this.activeTasks(key).length;
+		const running = this.runningCount(key);
 		if (running >= MAX_CONCURRENT_TASKS) {
 			this.counters.rejectedStarts++;
 			return {
@@ -145,10 +151,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 			unreachable: rtmp.hostname.endsWith('.invalid'),
 		};
 		this.tasks.set(task.taskId, task);
+		this.running.add(task);
+		let forKey = this.runningByKey.get(key);
+		if (!forKey) this.runningByKey.set(key, (forKey = new Set()));
+		forKey.add(task);
 		this.counters.starts++;
 		this.trimHistory();
 		this.options.log(
-			`start  ${task.taskId} key ${describeKey(key)} → ${describeUrl(task.callback)} (${this.activeTasks(key).length}/${MAX_CONCURRENT_TASKS} running)`,
+			`start  ${task.taskId} key ${describeKey(key)} → ${describeUrl(task.callback)} (${this.runningCount(key)}/${MAX_CONCURRENT_TASKS} running)`,
 		);
 		this.schedule(task);
 		this.emit('task-started', info(task));
@@ -195,7 +205,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 			tasks: [...this.tasks.values()].map(info),
 			totals: {
 				...this.counters,
-				activeTasks: this.activeTasks().length,
+				activeTasks: this.running.size,
 				...this.deliverer.totals,
 			},
 			faults: this.faults.list(),
@@ -305,6 +315,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 			task.heldBack = undefined;
 		}
 		task.state = state;
+		this.running.delete(task);
+		this.runningByKey.get(task.key)?.delete(task);
 		task.endReason = reason;
 		task.endedAtMs = Date.now();
 		this.options.log(`end    ${task.taskId} (${reason}) after ${task.frames} frame windows`);

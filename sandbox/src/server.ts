@@ -35,6 +35,8 @@ export interface Sandbox {
 	readonly port: number;
 	readonly keys: readonly string[];
 	readonly engine: Engine;
+	/** The HTTP server of the API (e.g. to count its 'connection' events). */
+	readonly server: Server;
 	activeTasks(key?: string): TaskInfo[];
 	task(taskId: string): TaskInfo | undefined;
 	deliveries(filter?: { taskId?: string; limit?: number }): DeliveryRecord[];
@@ -81,6 +83,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		port,
 		keys,
 		engine,
+		server,
 		activeTasks: (key) => engine.activeTasks(key),
 		task: (taskId) => engine.task(taskId),
 		deliveries: (filter) => engine.deliverer.list(filter),
