@@ -100,12 +100,19 @@ describe('refused requests', () => {
 	it.each([
 		['with a Content-Length', false],
 		['chunked, without a Content-Length', true],
-	])('a body over 256 KiB %s: 413 and nothing sent', async (_label, chunked) => {
+	])('a body over 256 KiB %s: read to its end, 413 and nothing sent', async (_label, chunked) => {
 		await loadResults();
-		expect(await sendLarge(url(h.SECRET), 300 * 1024, { chunked })).toBe(413);
+		// Read to its end: the connection stays usable, and a sender still writing sees the 413, not a reset.
+		expect(await sendLarge(url(h.SECRET), 300 * 1024, { chunked })).toEqual({ status: 413, closes: false });
 		expect(sends()).toHaveLength(0);
 		// The route still serves the next callback.
 		expect((await post(result('after-413', 'fine'))).status).toBe(200);
+	});
+
+	it('a body declared over 4 MiB: 413 before it is read, and the connection closed', async () => {
+		await loadResults();
+		expect(await sendLarge(url(h.SECRET), 5 * 1024 * 1024, { declaredOnly: true })).toEqual({ status: 413, closes: true });
+		expect(sends()).toHaveLength(0);
 	});
 
 	it('a text longer than the limit: 413', async () => {

@@ -32,30 +32,45 @@ function reply(res: ServerResponse, httpStatus: number, reason?: string): void {
 	res.end(body);
 }
 
-/** Reads the body up to the limit; `undefined` when it is larger (the request is then cut off). */
-function readLimitedBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+/**
+ * An oversized body up to this size is read to its end (and thrown away) before the 413 goes
+ * out: a sender still writing its body when the socket closes sees a reset instead of the 413.
+ * Only a sender holding the secret gets this far; a body larger still is cut off (the connection
+ * closed) rather than read.
+ */
+const DRAIN_BYTES = 16 * Limits.callbackBodyBytes;
+
+type Body = { kind: 'body'; data: Buffer } | { kind: 'too_large'; drained: boolean };
+
+/** Reads the body up to the limit; a larger one is drained (up to DRAIN_BYTES) or cut off. */
+function readLimitedBody(req: IncomingMessage, res: ServerResponse): Promise<Body> {
 	return new Promise((resolve) => {
+		const cut: Body = { kind: 'too_large', drained: false };
 		const declared = Number(req.headers['content-length']);
-		if (Number.isFinite(declared) && declared > Limits.callbackBodyBytes) return resolve(undefined);
+		if (Number.isFinite(declared) && declared > DRAIN_BYTES) return resolve(cut);
 		const chunks: Buffer[] = [];
 		let size = 0;
 		const onData = (chunk: Buffer) => {
 			size += chunk.length;
-			if (size > Limits.callbackBodyBytes) {
+			if (size > DRAIN_BYTES) {
 				req.off('data', onData);
-				resolve(undefined);
-				return;
+				resolve(cut);
+			} else if (size <= Limits.callbackBodyBytes) {
+				chunks.push(chunk);
 			}
-			chunks.push(chunk);
 		};
 		req.on('data', onData);
-		req.once('end', () => resolve(Buffer.concat(chunks)));
-		req.once('error', () => resolve(undefined));
-		res.once('close', () => resolve(undefined));
+		req.once('end', () =>
+			resolve(size > Limits.callbackBodyBytes ? { kind: 'too_large', drained: true } : { kind: 'body', data: Buffer.concat(chunks) }),
+		);
+		req.once('error', () => resolve(cut));
+		res.once('close', () => resolve(cut));
 	});
 }
 
-function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+/** 413. A body not read to its end closes the connection (it cannot carry another request). */
+function tooLarge(req: IncomingMessage, res: ServerResponse, drained: boolean): void {
+	if (drained) return reply(res, 413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
 	res.setHeader('Connection', 'close');
 	reply(res, 413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
 	res.once('finish', () => req.destroy());
@@ -89,7 +104,7 @@ function createHandler(route: { receivers: Set<CallbackReceiver> }): Handler {
 			const declared = Number(req.headers['content-length']);
 			const size = Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(req.body ?? null) ?? '');
 			if (size > Limits.callbackBodyBytes) {
-				tooLarge(req, res);
+				tooLarge(req, res, true);
 				found.receive({ ok: false, httpStatus: 413, reason: 'too large' });
 				return;
 			}
@@ -98,12 +113,12 @@ function createHandler(route: { receivers: Set<CallbackReceiver> }): Handler {
 		}
 		void readLimitedBody(req, res).then((body) => {
 			if (res.headersSent) return;
-			if (body === undefined) {
-				tooLarge(req, res);
+			if (body.kind === 'too_large') {
+				tooLarge(req, res, body.drained);
 				found.receive({ ok: false, httpStatus: 413, reason: 'too large' });
 				return;
 			}
-			finish(body, false);
+			finish(body.data, false);
 		});
 	};
 }

@@ -47,20 +47,36 @@ export async function send(url: string, req: CallbackRequest = {}): Promise<Answ
 }
 
 /**
- * Streams `bytes` bytes of JSON-ish body, optionally without a Content-Length (chunked), and
- * resolves with the status the server answered (it may answer before the body is complete).
+ * Streams `bytes` bytes of JSON-ish body, optionally without a Content-Length (chunked), over a
+ * keep-alive connection, and resolves with the status the server answered (it may answer before
+ * the body is complete) and whether it closes the connection. `declaredOnly`: the Content-Length
+ * says `bytes`, but only the first 64 KiB are sent before the answer.
  */
-export function sendLarge(url: string, bytes: number, options: { chunked?: boolean } = {}): Promise<number> {
+export function sendLarge(
+	url: string,
+	bytes: number,
+	options: { chunked?: boolean; declaredOnly?: boolean } = {},
+): Promise<{ status: number; closes: boolean }> {
 	return new Promise((resolve, reject) => {
 		const body = Buffer.alloc(bytes, 0x20);
 		body.write('{"status":0,"task_id":"big","data":{"text":"');
 		const headers: Record<string, string | number> = { 'content-type': 'application/json' };
 		if (!options.chunked) headers['content-length'] = bytes;
-		const req = http.request(url, { method: 'POST', headers, agent: false }, (res) => {
+		const agent = new http.Agent({ keepAlive: true });
+		const req = http.request(url, { method: 'POST', headers, agent }, (res) => {
 			res.resume();
-			resolve(res.statusCode ?? 0);
+			if (options.declaredOnly) req.destroy();
+			agent.destroy();
+			resolve({ status: res.statusCode ?? 0, closes: res.headers.connection === 'close' });
 		});
-		req.on('error', (error: NodeJS.ErrnoException) => reject(error));
+		req.on('error', (error: NodeJS.ErrnoException) => {
+			agent.destroy();
+			reject(error);
+		});
+		if (options.declaredOnly) {
+			req.write(body.subarray(0, 64 * 1024));
+			return;
+		}
 		if (options.chunked) {
 			// Several chunks, so that the limit is crossed while reading, not from the header.
 			const size = 64 * 1024;
