@@ -19,6 +19,58 @@ const TITLES = {
 	leaks: 'Secret leakage',
 };
 
+/** `orphans-redeploys` belongs under Orphaned streams, `api-faults-tasks` under API faults. */
+const groupOf = (section) => Object.keys(TITLES).find((g) => section === g || section.startsWith(`${g}-`)) ?? section;
+
+/** What a record is about, for its heading. */
+function labelOf(record) {
+	const parts = [];
+	if (record.section !== groupOf(record.section)) parts.push(record.section.slice(groupOf(record.section).length + 1).replace(/-/g, ' '));
+	if (record.case) parts.push(record.case);
+	else if (record.test) parts.push(record.test);
+	else if (record.nodeRed) parts.push(`Node-RED ${record.nodeRed}${record.editorApiAt ? `, editor API at ${record.editorApiAt}` : ''}`);
+	if (record.on) parts.push(`on ${record.on}`);
+	return parts.join(' — ');
+}
+
+const sum = (values) => values.reduce((a, b) => a + (Number(b) || 0), 0);
+const count = (value) => (Array.isArray(value) ? value.length : Number(value) || 0);
+
+/** The issue's requirements, each with the figures of this run that answer it. */
+function summary(records) {
+	const of = (section, host) => records.filter((r) => r.section === section && (!host || r.host === host));
+	const rows = [];
+	const add = (requirement, host, figure) => rows.push(`| ${requirement} | ${host} | ${cell(figure)} |`);
+	for (const r of of('fuzz', 'node-red')) {
+		add('Fuzz: malformed all 4xx, none in the flow; valid delivered once', `Node-RED ${r.nodeRed}, editor at ${r.editorApiAt}`,
+			`${r.malformed} malformed: ${r.malformedNot4xx} not 4xx, ${r.malformedReachedFlow} reached the flow; valid ${r.validDelivered}/${r.validSent} delivered, ${r.validDuplicated} duplicated`);
+	}
+	for (const r of of('fuzz', 'n8n').filter((x) => typeof x.malformed === 'number')) {
+		add('Fuzz: malformed all 4xx, none starts an execution', `n8n, ${r.case}`, `${r.malformed} malformed of ${r.requests} requests: ${count(r.malformedNot4xx)} not 4xx${r.executions !== undefined ? `; valid ${r.executions}/${r.valid} executed` : ''}`);
+	}
+	for (const r of of('fuzz', 'n8n').filter((x) => x.receive && x.watch)) {
+		add('Fuzz: valid callbacks delivered once', 'n8n', `${r.receive.uniqueAtSink + r.watch.uniqueAtSink}/${r.receive.validSent + r.watch.validSent} at the sink, ${r.receive.sinkArrivals + r.watch.sinkArrivals - r.receive.uniqueAtSink - r.watch.uniqueAtSink} duplicated`);
+	}
+	for (const r of of('fuzz', 'n8n').filter((x) => x.samePid !== undefined)) add('Fuzz: no crash or restart', 'n8n', `same process: ${r.samePid}, crash lines: ${r.crashLines}`);
+	for (const r of of('api-faults-tasks', 'node-red')) add('API faults: host keeps running, no duplicate task', 'Node-RED', `same process: ${r.nodeRedPidUnchanged}; sandbox ${JSON.stringify(r.sandbox)}`);
+	for (const r of of('api-faults', 'n8n').filter((x) => x.faults)) add('API faults: typed error, host keeps running', 'n8n', `${r.faults.length} fault cases; same process: ${r.samePid}`);
+	for (const r of of('api-faults', 'node-red').filter((x) => x.faults)) add('API faults: typed error at a Catch node', 'Node-RED', `${r.faults.length} fault cases`);
+	for (const r of of('orphans-redeploys')) add('Orphans: redeploys leave no task', 'Node-RED', `${r.redeploys} redeploys, ${r.streamsStarted} streams started, ${r.sandboxStops} stopped, ${r.secondStops} stopped twice, ${r.runningAfter} left running`);
+	for (const r of of('orphans-shutdown')) add('Orphans: shutdown leaves no task', 'Node-RED', `${r.streamsRunningAtShutdown} running at shutdown, ${r.runningAfter} left running`);
+	for (const r of of('orphans', 'n8n')) {
+		if (r.cycles !== undefined) add('Orphans: activate/deactivate cycles leave no task', 'n8n', `${r.cycles} cycles, ${r.distinctTasks} tasks (one per activation), ${r.runningAfter} left running`);
+		if (r.tasksStartedByRestart !== undefined) add('Orphans: a restart starts no second task', 'n8n', `same task after restart: ${r.sameTaskAfterRestart}, tasks started by the restart: ${r.tasksStartedByRestart}, left running at the end: ${sum(Object.values(r.runningAtEnd ?? {}))}`);
+	}
+	for (const r of of('load', 'node-red')) add('Load: 10,000 at ≈500/s, 0 lost, 0 duplicated', 'Node-RED', `${r.callbacks} at ${r.achievedRatePerSecond}/s: ${r.lost} lost, ${r.duplicated} duplicated, answer p99 ${r.latencyMs?.p99} ms`);
+	for (const r of of('load', 'n8n')) add('Load: sustained rate with nothing lost', `n8n, ${r.case}`, `${r.sustainedRate}/s sustained (executions keep up); highest offered rate without loss ${r.highestRateWithoutLoss}/s`);
+	const leaks = of('leaks');
+	const n8nLeaks = leaks.filter((r) => r.host === 'n8n');
+	if (n8nLeaks.length) add('Secrets: 0 hits where they do not belong', 'n8n', `${sum(n8nLeaks.map((r) => r.illegitimate))} illegitimate hits`);
+	const redLeaks = leaks.filter((r) => r.host === 'node-red');
+	if (redLeaks.length) add('Secrets: 0 hits where they do not belong', 'Node-RED', `${sum(redLeaks.map((r) => r.hits))} hits in ${redLeaks.length} searches`);
+	return ['| requirement | host | this run |', '|---|---|---|', ...rows].join('\n');
+}
+
 function cell(value) {
 	if (value === null || value === undefined) return '';
 	if (typeof value === 'object') return `\`${JSON.stringify(value)}\``.replace(/\|/g, '\\|');
@@ -60,14 +112,25 @@ function writeReport(status) {
 	const nodeReds = [...new Set(records.filter((r) => r.host === 'node-red' && r.nodeRed).map((r) => `${r.nodeRed} on Node ${r.node}`))];
 	if (nodeReds.length > 0) out.push(`- Node-RED: ${nodeReds.join('; ')}`);
 	for (const v of versions) out.push(`- ${v.host}: ${Object.entries(v).filter(([k]) => !['section', 'host', 'at'].includes(k)).map(([k, val]) => `${k} ${cell(val)}`).join(', ')}`);
+	let table;
+	try {
+		table = summary(records);
+	} catch (error) {
+		// A record of an unexpected shape must not fail the suite: the tables below still have it all.
+		table = `(no summary: ${error.message})`;
+		process.stderr.write(`RELIABILITY.md summary failed: ${error.stack}\n`);
+	}
+	out.push('', '## Summary', '', table);
 	const hosts = [...new Set(records.map((r) => r.host))];
-	for (const section of Object.keys(TITLES).concat([...new Set(records.map((r) => r.section))].filter((s) => !(s in TITLES) && s !== 'versions' && s !== 'host'))) {
-		const forSection = records.filter((r) => r.section === section);
-		if (forSection.length === 0) continue;
-		out.push('', `## ${TITLES[section] ?? section}`);
+	const groups = [...new Set([...Object.keys(TITLES), ...records.map((r) => groupOf(r.section))])].filter((g) => g !== 'versions' && g !== 'host');
+	for (const group of groups) {
+		const forGroup = records.filter((r) => groupOf(r.section) === group);
+		if (forGroup.length === 0) continue;
+		out.push('', `## ${TITLES[group] ?? group}`);
 		for (const host of hosts) {
-			for (const record of forSection.filter((r) => r.host === host)) {
-				out.push('', `### ${host}${record.case ? ` — ${record.case}` : ''}`, '', render(record));
+			for (const record of forGroup.filter((r) => r.host === host)) {
+				const label = labelOf(record);
+				out.push('', `### ${host}${label ? ` — ${label}` : ''}`, '', render(record));
 			}
 		}
 	}
