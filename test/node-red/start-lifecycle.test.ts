@@ -120,6 +120,19 @@ describe('maximum duration', () => {
 		expect(h.statuses(h.node('res'))).toContainEqual(expect.objectContaining({ fill: 'blue', shape: 'ring' }));
 	});
 
+	it('a stop that fails is tried again with back-off until the stream is stopped', async () => {
+		const [started, , end] = await loadLoop({ start: { maxDuration: 0.002 } });
+		env.sandbox.injectFault({ on: 'stop', kind: 'status', status: 5000, times: 3 }); // the client's 3 tries
+		const taskId = (await h.expectSent('start', started)).task_id!;
+		// 3 failed tries (1 s + 2 s back-off), the next attempt 2 s later.
+		const ended = await end.next((m) => m.topic === taskId && m.payload.reason === 'max_duration', 15000);
+		expect(ended.payload.status).toBe(14);
+		expect(env.sandbox.task(taskId)).toMatchObject({ state: 'stopped', endReason: 'stopped' });
+		const [[error]] = h.calls(h.node('start'), 'error');
+		expect((error as Error).message).toMatch(/status 5000/);
+		expect(h.registry.list()).toHaveLength(0);
+	}, 20000);
+
 	it('only the stream that reached it is stopped', async () => {
 		const [started, , end] = await loadLoop();
 		const short = (await h.expectSent('start', started, { maxDuration: 0.002 })).task_id!;

@@ -161,6 +161,15 @@ describe('callback URL from the results node', () => {
 		expect(h.lastStatus(h.node('start'))?.text).toBe('check Public URL');
 		expect(totals().starts + totals().rejectedStarts).toBe(0);
 	});
+
+	it('a Public URL the core refuses (saved without the editor’s check): its message, nothing started', async () => {
+		await h.load(h.loopFlow(env.sandbox, { config: { publicUrl: 'ftp://nodered.example.com/?x=1' } }), h.CREDENTIALS);
+		const [started] = h.inboxes('started');
+		const error = await h.expectFailure('start', started);
+		expect(error).toMatchObject({ field: 'Public URL' });
+		expect(error.message).toMatch(/^Public URL must start with http:\/\/ or https:\/\//);
+		expect(totals().starts + totals().rejectedStarts).toBe(0);
+	});
 });
 
 describe('validation', () => {

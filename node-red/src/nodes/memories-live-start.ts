@@ -3,20 +3,17 @@
 import {
 	InputError,
 	StartInput,
+	backoffDelayMs,
 	maxDurationEndEvent,
 	validateMaxDuration,
+	validatePublicUrl,
 	validateStartInput,
 	maskCallbackToken,
 } from '../core';
 import { shortReason, toError } from '../lib/errors';
+import { CLOSE_BUDGET_MS, stopOptionsBefore } from '../lib/close-budget';
 import type { ConfigNode, Node, NodeAPI, NodeDef, NodeMessage, ResultsNode } from '../lib/red';
 import { RemovalReason, TrackedTask, tasks } from '../lib/tasks';
-
-/** Node-RED gives close handlers 15 s; stops must fit in that, retries included. */
-const CLOSE_STOP_TIMEOUT_MS = 8000;
-const CLOSE_STOP_ATTEMPTS = 2;
-/** How long a closing node waits for starts still waiting for their answer (and their stop). */
-const CLOSE_PENDING_WAIT_MS = 14000;
 
 /** Message properties that override the node's settings. */
 const OVERRIDES = ['rtmpUrl', 'userPrompt', 'systemPrompt', 'callbackUrl', 'thinking', 'maxDuration'] as const;
@@ -56,14 +53,19 @@ export = function register(RED: NodeAPI): void {
 		};
 		tasks.on('ended', onTaskEnded);
 
-		const stopForMaxDuration = async (taskId: string, minutes: number) => {
+		const stopForMaxDuration = async (taskId: string, minutes: number, failures = 0) => {
 			timers.delete(taskId);
 			try {
 				const outcome = await config!.client().stop(taskId);
 				node.log(RED._('memories-live-start.log.max-duration', { taskId, minutes, outcome: outcome.outcome }));
 			} catch (error) {
 				node.error(toError(error, secrets()));
-				return; // still tracked: a redeploy or a stop node can try again
+				// Still billing: try again later (back-off up to 32 s) while this node lives; a redeploy
+				// or a stop node can stop it too.
+				if (!closed && tasks.get(taskId)) {
+					timers.set(taskId, setTimeout(() => void stopForMaxDuration(taskId, minutes, failures + 1), backoffDelayMs(failures + 1)));
+				}
+				return;
 			}
 			tasks.remove(taskId, 'max_duration', maxDurationEndEvent(taskId, minutes, Date.now()));
 		};
@@ -85,9 +87,13 @@ export = function register(RED: NodeAPI): void {
 			if (!results || typeof results.callbackUrl !== 'function') {
 				throw new InputError('Results node', RED._('memories-live-start.errors.no-results-node'));
 			}
-			if (!config?.publicUrl) throw new InputError('Public URL', RED._('memories-live-start.errors.no-public-url'));
-			return { url: results.callbackUrl(config.publicUrl), resultsNodeId: results.id };
+			const publicUrl = validatePublicUrl(config?.publicUrl);
+			if (!publicUrl) throw new InputError('Public URL', RED._('memories-live-start.errors.no-public-url'));
+			return { url: results.callbackUrl(publicUrl), resultsNodeId: results.id };
 		};
+
+		/** When this node's close must be over (set when it closes). */
+		let closeDeadline = Infinity;
 
 		/**
 		 * A start answered after this node closed (redeploy, deletion, shutdown): the stream must not
@@ -95,7 +101,7 @@ export = function register(RED: NodeAPI): void {
 		 */
 		const stopStartedAfterClose = async (task: TrackedTask) => {
 			try {
-				await config!.client().stop(task.taskId, { timeoutMs: CLOSE_STOP_TIMEOUT_MS, attempts: CLOSE_STOP_ATTEMPTS });
+				await config!.client().stop(task.taskId, stopOptionsBefore(closeDeadline));
 				node.log(RED._('memories-live-start.log.stopped-after-close', { taskId: task.taskId }));
 			} catch (error) {
 				tasks.add(task); // still known, so that a stop node ("every stream") can stop it
@@ -112,7 +118,7 @@ export = function register(RED: NodeAPI): void {
 					const input: StartInput = {
 						rtmpUrl: pick('rtmpUrl'),
 						userPrompt: pick('userPrompt'),
-						systemPrompt: pick('systemPrompt') === '' ? undefined : pick('systemPrompt'),
+						systemPrompt: pick('systemPrompt'),
 						callbackUrl: callback.url,
 						thinking: pick('thinking'),
 					};
@@ -153,6 +159,7 @@ export = function register(RED: NodeAPI): void {
 
 		node.on('close', (_removed, done) => {
 			closed = true;
+			closeDeadline = Date.now() + CLOSE_BUDGET_MS;
 			tasks.off('removed', onTaskRemoved);
 			tasks.off('ended', onTaskEnded);
 			for (const timer of timers.values()) clearTimeout(timer);
@@ -166,13 +173,13 @@ export = function register(RED: NodeAPI): void {
 			let waitTimer: NodeJS.Timeout | undefined;
 			const pendingSettled = Promise.race([
 				Promise.all(pending),
-				new Promise<void>((resolve) => (waitTimer = setTimeout(resolve, CLOSE_PENDING_WAIT_MS))),
+				new Promise<void>((resolve) => (waitTimer = setTimeout(resolve, CLOSE_BUDGET_MS))),
 			]).finally(() => clearTimeout(waitTimer));
 			void Promise.all([
 				pendingSettled,
 				...running.map(async (task) => {
 					try {
-						await config.client().stop(task.taskId, { timeoutMs: CLOSE_STOP_TIMEOUT_MS, attempts: CLOSE_STOP_ATTEMPTS });
+						await config.client().stop(task.taskId, stopOptionsBefore(closeDeadline));
 						tasks.remove(task.taskId, 'stopped');
 					} catch (error) {
 						node.error(RED._('memories-live-start.errors.stop-on-close', { taskId: task.taskId, reason: toError(error, secrets()).message }));
