@@ -151,6 +151,25 @@ describe('target: all', () => {
 		expect(h.registry.list()).toHaveLength(0);
 	});
 
+	it('stops every stream even when one stop keeps failing: each outcome listed, and done(err) for Catch nodes', async () => {
+		const [started, stopped] = await loadLoop({ stop: { target: 'all' } });
+		const ids = [(await h.expectSent('start', started)).task_id!, (await h.expectSent('start', started)).task_id!];
+		// Two concurrent stops of 3 tries each: 5 failures leave exactly one of them failed.
+		env.sandbox.injectFault({ on: 'stop', kind: 'status', status: 5000, times: 5 });
+		const outcome = await h.run('stop', stopped, {}, 15000);
+		if (outcome.ok) throw new Error('expected the stop node to fail');
+		expect(outcome.error).toMatchObject({ kind: 'server', code: '5000' });
+		const payload = outcome.msg.payload as Array<{ task_id: string; outcome: string; stopped: boolean; error?: string }>;
+		expect(payload.map((r) => r.task_id).sort()).toEqual([...ids].sort());
+		const failed = payload.filter((r) => r.outcome === 'failed');
+		expect(failed).toEqual([{ task_id: expect.any(String), outcome: 'failed', stopped: false, error: expect.stringMatching(/status 5000/) }]);
+		const done = payload.find((r) => r.outcome === 'stopped')!;
+		expect(env.sandbox.task(done.task_id)!.state).toBe('stopped');
+		expect(env.sandbox.task(failed[0].task_id)!.state).toBe('running');
+		expect(h.registry.list().map((t) => t.taskId)).toEqual([failed[0].task_id]); // still known, so it can be stopped again
+		expect(env.sandbox.engine.stop(h.KEY, failed[0].task_id)).toBe(true); // clean up
+	}, 20000);
+
 	it('with nothing running: an empty list', async () => {
 		const [, stopped] = await loadLoop({ stop: { target: 'all' } });
 		expect((await h.expectSent('stop', stopped)).payload).toEqual([]);

@@ -7,8 +7,10 @@ import { tasks } from '../lib/tasks';
 
 interface StopResult {
 	task_id: string;
-	outcome: StopOutcome['outcome'];
+	outcome: StopOutcome['outcome'] | 'failed';
 	stopped: boolean;
+	/** Why the stop failed (outcome `failed`, "every stream" only). */
+	error?: string;
 }
 
 function taskIdOf(msg: NodeMessage, fallback: unknown): unknown {
@@ -39,9 +41,17 @@ export = function register(RED: NodeAPI): void {
 					if (!config) throw new InputError('Account', RED._('memories-live-stop.errors.no-config'));
 					let results: StopResult[];
 					if (stopAll) {
+						// Every stop is tried, whatever the others do; the message lists each outcome, failed
+						// ones included, and goes to Catch nodes (with the first failure) if any failed.
 						const running = tasks.list((task) => task.configId === config.id);
-						results = await Promise.all(running.map((task) => stopOne(task.taskId)));
+						const settled = await Promise.allSettled(running.map((task) => stopOne(task.taskId)));
+						const secrets = config.secrets();
+						results = settled.map((r, i) =>
+							r.status === 'fulfilled' ? r.value : { task_id: running[i].taskId, outcome: 'failed', stopped: false, error: toError(r.reason, secrets).message },
+						);
 						msg.payload = results;
+						const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+						if (failed) throw failed.reason;
 					} else {
 						results = [await stopOne(taskIdOf(msg, def.taskId))];
 						msg.payload = results[0];
