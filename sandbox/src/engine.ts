@@ -89,6 +89,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 	private readonly runningByKey = new Map<string, Set<Task>>();
 	private readonly counters = { starts: 0, rejectedStarts: 0, stops: 0, notFoundStops: 0 };
 	private closed = false;
+	/** Callbacks held back by a `delay` fault: reset and close drop them. */
+	private readonly delayed = new Set<NodeJS.Timeout>();
 
 	constructor(private readonly options: EngineOptions) {
 		super();
@@ -219,12 +221,19 @@ export class Engine extends EventEmitter<EngineEvents> {
 		for (const account of this.accounts.values()) account.credits = account.initialCredits;
 		Object.assign(this.counters, { starts: 0, rejectedStarts: 0, stops: 0, notFoundStops: 0 });
 		this.faults.clear();
+		this.dropDelayed();
 		this.deliverer.reset();
+	}
+
+	private dropDelayed(): void {
+		for (const timer of this.delayed) clearTimeout(timer);
+		this.delayed.clear();
 	}
 
 	async close(): Promise<void> {
 		this.closed = true;
 		for (const task of this.tasks.values()) if (task.state === 'running') this.finish(task, 'ended', 'sandbox_closed');
+		this.dropDelayed();
 		await this.deliverer.settle();
 		await this.deliverer.close();
 	}
@@ -277,9 +286,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 				send();
 				send();
 				return;
-			case 'delay':
-				setTimeout(send, fault.delayMs ?? this.options.intervalMs * 2);
+			case 'delay': {
+				const timer = setTimeout(() => {
+					this.delayed.delete(timer);
+					send();
+				}, fault.delayMs ?? this.options.intervalMs * 2);
+				this.delayed.add(timer);
 				return;
+			}
 			case 'out_of_order':
 				if (task.state === 'running') {
 					task.heldBack = { payload, frame, scheduledAt };
