@@ -96,10 +96,11 @@ const checkRtmpUrl = (value: unknown) =>
 const checkUserPrompt = (value: unknown) =>
 	checkPrompt('User Prompt', value, 'Say what to watch for in each frame window, e.g. "Tell me when the pan is boiling over."');
 
+/** Not given, or left empty: the documented default. */
 const checkSystemPrompt = (value: unknown) =>
 	checkPrompt(
 		'System Prompt',
-		value === undefined ? DEFAULT_SYSTEM_PROMPT : value,
+		value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ? DEFAULT_SYSTEM_PROMPT : value,
 		`Describe the model's role, or use the default "${DEFAULT_SYSTEM_PROMPT}"`,
 	);
 

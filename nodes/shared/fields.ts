@@ -33,7 +33,7 @@ export function streamFields(displayOptions: IDisplayOptions): INodeProperties[]
 			type: 'string',
 			default: DEFAULT_SYSTEM_PROMPT,
 			typeOptions: { rows: 2 },
-			description: "The model's role and context",
+			description: "The model's role and context. Left empty, the default is used.",
 			displayOptions,
 		},
 		{

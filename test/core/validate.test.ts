@@ -82,13 +82,14 @@ describe('validateStartInput', () => {
 		expect(error.message).toMatch(message);
 	});
 
-	it.each([
-		['userPrompt', 'User Prompt'],
-		['systemPrompt', 'System Prompt'],
-	])('rejects a blank %s with advice', (field, label) => {
-		const error = problemOf({ [field]: ' \n\t ' });
-		expect(error.field).toBe(label);
-		expect(error.message).toMatch(new RegExp(`${label} is empty\\.`));
+	it('rejects a blank user prompt with advice', () => {
+		const error = problemOf({ userPrompt: ' \n\t ' });
+		expect(error.field).toBe('User Prompt');
+		expect(error.message).toMatch(/User Prompt is empty\./);
+	});
+
+	it.each([[''], [' \n\t '], [null]])('uses the default system prompt for %j (left empty)', (systemPrompt) => {
+		expect(validateStartInput({ ...good, systemPrompt }).systemPrompt).toBe(DEFAULT_SYSTEM_PROMPT);
 	});
 
 	it('rejects prompts over the length limit and says how long they are', () => {
