@@ -1,5 +1,5 @@
 import { CALLBACK_TOKEN_PARAM, Limits, Status } from './contract';
-import { verifySecret } from './secrets';
+import { verifySecret, verifySecretDigest } from './secrets';
 
 /** One result of a frame window (or the end of a stream), as the hosts emit it. */
 export interface CallbackEvent {
@@ -135,13 +135,20 @@ export interface CallbackRequest {
 	bodyIsParsed?: boolean;
 }
 
+/** The secret a callback must carry: itself, or only its `secretDigest` where that is what is stored. */
+export type ExpectedSecret = string | { readonly digest: string };
+
+function verifyExpected(expected: ExpectedSecret, presented: unknown): boolean {
+	return typeof expected === 'string' ? verifySecret(expected, presented) : verifySecretDigest(expected.digest, presented);
+}
+
 /**
  * The whole receiver rule, in the order that costs an attacker most and us least:
  * method, then secret, then content type, size and payload.
  */
-export function checkCallbackRequest(request: CallbackRequest, expectedSecret: string): CallbackCheck {
+export function checkCallbackRequest(request: CallbackRequest, expectedSecret: ExpectedSecret): CallbackCheck {
 	if (request.method.toUpperCase() !== 'POST') return reject(405, 'Only POST is accepted.');
-	if (!verifySecret(expectedSecret, request.token)) {
+	if (!verifyExpected(expectedSecret, request.token)) {
 		return reject(401, `Missing or wrong "${CALLBACK_TOKEN_PARAM}" in the callback URL.`);
 	}
 	if (request.bodyIsParsed) {

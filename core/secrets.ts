@@ -47,6 +47,38 @@ export function verifySecret(expected: string, presented: unknown): boolean {
 	return timingSafeEqual(expectedDigest(expected), digest(presented)) && expected.length > 0;
 }
 
+/** A digest as `secretDigest` writes it: SHA-256, 64 lowercase hex digits. */
+const DIGEST_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * What a host may store instead of a secret it generated (e.g. in data persisted or exported with
+ * a workflow): SHA-256 as 64 lowercase hex digits. Only for secrets with enough randomness to
+ * make guessing hopeless (`generateSecret`'s 256 bits), as there is no salt and no stretching.
+ */
+export function secretDigest(secret: string): string {
+	return digest(secret).toString('hex');
+}
+
+export function isSecretDigest(value: unknown): value is string {
+	return typeof value === 'string' && DIGEST_HEX.test(value);
+}
+
+/**
+ * `verifySecret` against a stored `secretDigest` instead of the secret itself, with the same
+ * rules: constant time, and false for a presented value that is not a non-empty string (or is
+ * too long), and for an expected digest that is not one `secretDigest` wrote.
+ */
+export function verifySecretDigest(expectedDigest: string, presented: unknown): boolean {
+	const validDigest = isSecretDigest(expectedDigest);
+	const expected = validDigest ? Buffer.from(expectedDigest, 'hex') : digest(String(expectedDigest));
+	if (typeof presented !== 'string' || presented.length === 0 || presented.length > MAX_PRESENTED_LENGTH) {
+		// Still spend the same work, so a missing token is not faster to learn about.
+		timingSafeEqual(expected, digest(''));
+		return false;
+	}
+	return timingSafeEqual(expected, digest(presented)) && validDigest;
+}
+
 /** Replaces every occurrence of each secret (API key, callback token) in `text`. */
 export function redact(text: string, secrets: readonly string[]): string {
 	let result = text;

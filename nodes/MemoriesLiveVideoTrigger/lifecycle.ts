@@ -9,6 +9,7 @@ import {
 	createResultFilter,
 	generateSecret,
 	isStrongSecret,
+	secretDigest,
 	validateMaxDuration,
 	withCallbackToken,
 } from '../../core';
@@ -17,7 +18,7 @@ import { startStream, stopStream } from '../shared/streams';
 import { openSession } from '../shared/transport';
 import { readFilterSettings } from './filter-settings';
 import type { TriggerMode } from './mode';
-import { clearWatchState, readWatchState, writeWatchState } from './watch-state';
+import { clearWatchState, readAndUpgradeWatchState, writeWatchState } from './watch-state';
 
 /** Re-registrations that are not a new activation by the user: the stream started before goes on. */
 const RESUMING = new Set(['init', 'leadershipChange']);
@@ -25,7 +26,8 @@ const RESUMING = new Set(['init', 'leadershipChange']);
 /**
  * Secrets of starts whose answer was lost (timeout, reset): such a start may have created a billed
  * task we know nothing of. n8n retries a failed activation; the retry reuses the secret, so that
- * the lost task's callbacks carry it and the webhook recognises and stops that task.
+ * the lost task's callbacks carry it and the webhook recognises and stops that task. The only
+ * place a raw secret is kept, in this process's memory: static data holds only its digest.
  */
 const pendingSecrets = new Map<string, string>();
 
@@ -40,7 +42,7 @@ function modeOf(context: IHookFunctions): TriggerMode {
 export async function streamExists(this: IHookFunctions): Promise<boolean> {
 	if (modeOf(this) === 'receive') return false; // create() only checks the token
 	// After a restart the stream started at activation is still running: never start a second one.
-	return readWatchState(this) !== undefined && RESUMING.has(this.getActivationMode());
+	return readAndUpgradeWatchState(this) !== undefined && RESUMING.has(this.getActivationMode());
 }
 
 /** Refuses settings every callback would fail on (an invalid expression, no keywords). */
@@ -67,7 +69,7 @@ export async function startWatching(this: IHookFunctions): Promise<boolean> {
 		checkFilterSettings(this);
 		const session = await openSession(this);
 		validateMaxDuration(this.getNodeParameter('maxDurationMinutes', 0));
-		const leftover = readWatchState(this);
+		const leftover = readAndUpgradeWatchState(this);
 		// "Listen for test event" works on an in-memory copy of the static data: a stream the active
 		// workflow runs belongs to it, not to the test.
 		if (leftover && this.getActivationMode() !== 'manual') {
@@ -91,7 +93,7 @@ export async function startWatching(this: IHookFunctions): Promise<boolean> {
 			throw toNodeError(this.getNode(), error);
 		}
 		pendingSecrets.delete(key);
-		writeWatchState(this, { taskId: started.taskId, secret, startedAt: Date.now() });
+		writeWatchState(this, { taskId: started.taskId, secretDigest: secretDigest(secret), startedAt: Date.now() });
 		return true;
 	} catch (error) {
 		throw toNodeError(this.getNode(), error);
@@ -99,7 +101,7 @@ export async function startWatching(this: IHookFunctions): Promise<boolean> {
 }
 
 export async function stopWatching(this: IHookFunctions): Promise<boolean> {
-	const state = readWatchState(this);
+	const state = readAndUpgradeWatchState(this);
 	if (modeOf(this) === 'receive' || !state) return true;
 	try {
 		await stopStream(this, await openSession(this), state.taskId);

@@ -6,6 +6,7 @@ import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-w
 
 import {
 	CallbackEvent,
+	ExpectedSecret,
 	StopOutcome,
 	checkCallbackRequest,
 	createDuplicateGuard,
@@ -75,9 +76,11 @@ function itemsOf(context: IWebhookFunctions, event: CallbackEvent, extra: IDataO
 	return answered ? { noWebhookResponse: true, workflowData } : { workflowData };
 }
 
-function expectedSecret(context: IWebhookFunctions, mode: TriggerMode): string {
+/** Receive: the token the user typed. Watch: the digest of the secret the activation generated (never stored itself). */
+function expectedSecret(context: IWebhookFunctions, mode: TriggerMode): ExpectedSecret {
 	if (mode === 'receive') return String(context.getNodeParameter('callbackToken', ''));
-	return readWatchState(context)?.secret ?? '';
+	const state = readWatchState(context);
+	return state ? { digest: state.secretDigest } : '';
 }
 
 /** A stop from the webhook never throws: a failure is logged, and the next result tries again. */

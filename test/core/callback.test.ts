@@ -4,6 +4,7 @@ import {
 	normaliseTimestamp,
 	parseCallbackBody,
 	parseCallbackPayload,
+	secretDigest,
 } from '../../core';
 
 const documented = {
@@ -179,6 +180,18 @@ describe('checkCallbackRequest', () => {
 
 	it('answers 400 to a missing body', () => {
 		expect(checkCallbackRequest({ ...request, body: undefined }, secret)).toMatchObject({ ok: false, httpStatus: 400 });
+	});
+
+	it('checks the token against a stored digest of the secret, with the same answers', () => {
+		const expected = { digest: secretDigest(secret) };
+		expect(checkCallbackRequest(request, expected)).toMatchObject({ ok: true, event: { taskId: '5347085a-1111' } });
+		for (const token of [undefined, '', 'nope', `${secret}x`, expected.digest, [secret]]) {
+			expect(checkCallbackRequest({ ...request, token, body: 'not even json' }, expected)).toEqual(
+				checkCallbackRequest({ ...request, token, body: 'not even json' }, secret),
+			);
+		}
+		expect(checkCallbackRequest({ ...request, method: 'GET' }, expected)).toMatchObject({ ok: false, httpStatus: 405 });
+		expect(checkCallbackRequest(request, { digest: '' })).toMatchObject({ ok: false, httpStatus: 401 });
 	});
 
 	it('never mentions the secret in a rejection', () => {

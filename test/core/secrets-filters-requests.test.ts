@@ -1,3 +1,5 @@
+import { createHash } from 'crypto';
+
 import {
 	CallbackEvent,
 	InputError,
@@ -13,9 +15,12 @@ import {
 	normaliseReceiverPath,
 	parseKeywords,
 	parseRegex,
+	isSecretDigest,
 	redact,
+	secretDigest,
 	tokenFromQuery,
 	verifySecret,
+	verifySecretDigest,
 	withCallbackToken,
 } from '../../core';
 
@@ -47,6 +52,46 @@ describe('secrets', () => {
 		expect(verifySecret(secret, 42)).toBe(false);
 		expect(verifySecret(secret, 'x'.repeat(100000))).toBe(false);
 		expect(verifySecret('', '')).toBe(false);
+	});
+
+	it('digests a secret as SHA-256 hex, without a trace of the secret', () => {
+		const secret = generateSecret();
+		const digest = secretDigest(secret);
+		expect(digest).toMatch(/^[0-9a-f]{64}$/);
+		expect(digest).toBe(createHash('sha256').update(secret, 'utf8').digest('hex'));
+		expect(secretDigest(secret)).toBe(digest);
+		expect(secretDigest(generateSecret())).not.toBe(digest);
+		expect(digest).not.toContain(secret.slice(0, 8));
+		expect(isSecretDigest(digest)).toBe(true);
+		expect(isSecretDigest(secret)).toBe(false);
+		expect(isSecretDigest(digest.toUpperCase())).toBe(false);
+		expect(isSecretDigest(undefined)).toBe(false);
+	});
+
+	it('verifies a presented secret against a stored digest with the rules of verifySecret', () => {
+		const secret = generateSecret();
+		const digest = secretDigest(secret);
+		expect(verifySecretDigest(digest, secret)).toBe(true);
+		expect(verifySecretDigest(digest, `${secret} `)).toBe(false);
+		expect(verifySecretDigest(digest, secret.slice(1))).toBe(false);
+		expect(verifySecretDigest(digest, digest)).toBe(false); // the digest is no token
+		expect(verifySecretDigest(digest, undefined)).toBe(false);
+		expect(verifySecretDigest(digest, [secret])).toBe(false);
+		expect(verifySecretDigest(digest, 42)).toBe(false);
+		expect(verifySecretDigest(digest, '')).toBe(false);
+		expect(verifySecretDigest(digest, 'x'.repeat(100000))).toBe(false);
+		// Only digests secretDigest writes count: an empty or malformed one accepts nothing.
+		expect(verifySecretDigest(secretDigest(''), '')).toBe(false);
+		expect(verifySecretDigest('', '')).toBe(false);
+		expect(verifySecretDigest('', secret)).toBe(false);
+		expect(verifySecretDigest(secret, secret)).toBe(false);
+		expect(verifySecretDigest(digest.slice(2), secret)).toBe(false);
+		expect(verifySecretDigest(`${digest}00`, secret)).toBe(false);
+		expect(verifySecretDigest(digest.toUpperCase(), secret)).toBe(false);
+		// The same secret as verifySecret sees it.
+		for (const presented of [secret, `${secret}x`, undefined, 42]) {
+			expect(verifySecretDigest(digest, presented)).toBe(verifySecret(secret, presented));
+		}
 	});
 
 	it('rejects weak user secrets', () => {

@@ -2,7 +2,7 @@
 // with a stand-in n8n context. The real-n8n behaviour is proven in test/e2e/n8n.
 import type { IDataObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 
-import { generateSecret } from '../../core';
+import { generateSecret, secretDigest } from '../../core';
 import { MemoriesLiveVideoTrigger } from '../../nodes/MemoriesLiveVideoTrigger/MemoriesLiveVideoTrigger.node';
 import { Sandbox, startSandbox } from '../../sandbox/src';
 import { ContextOptions, fakeContext } from './support/context';
@@ -61,22 +61,83 @@ const result = (taskId: string, text: string, timestamp = '2025-10-22T12:00:45Z'
 	data: { text, timestamp },
 });
 
+type WatchData = { taskId: string; secretDigest: string; startedAt: number };
+
 async function activate(parameters = watchParams) {
 	const staticData: IDataObject = {};
 	expect(await lifecycle.checkExists.call(hook(parameters, staticData))).toBe(false);
 	expect(await lifecycle.create.call(hook(parameters, staticData))).toBe(true);
-	return staticData as { taskId: string; secret: string; startedAt: number };
+	return staticData as WatchData;
+}
+
+/** The secret of a task's callback URL, as memories.ai (here the sandbox) received it: static data holds only its digest. */
+function tokenOf(state: { taskId: string }): string {
+	const task = sandbox.task(state.taskId);
+	if (!task) throw new Error(`no task ${state.taskId}`);
+	return new URL(task.callback).searchParams.get('token') ?? '';
 }
 
 describe('watch mode lifecycle', () => {
-	it('starts one task whose callback is the webhook URL with a fresh secret, and remembers it', async () => {
+	it("starts one task whose callback is the webhook URL with a fresh secret, and remembers the secret's digest", async () => {
 		const state = await activate();
 		const [task] = sandbox.activeTasks(KEY);
 		expect(state.taskId).toBe(task.taskId);
-		expect(state.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-		expect(task.callback).toBe(`${WEBHOOK}?token=${state.secret}`);
+		const token = tokenOf(state);
+		expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+		expect(task.callback).toBe(`${WEBHOOK}?token=${token}`);
+		expect(state).toEqual({ taskId: task.taskId, secretDigest: secretDigest(token), startedAt: expect.any(Number) });
 		expect(task).toMatchObject({ userPrompt: watchParams.userPrompt, systemPrompt: watchParams.systemPrompt });
 	});
+
+	it('keeps no raw secret in static data (exported with the workflow), and still accepts callbacks carrying it', async () => {
+		const state = await activate();
+		const token = tokenOf(state);
+		const persisted = JSON.stringify(state);
+		expect(persisted).not.toContain(token);
+		expect(persisted).not.toContain(token.slice(0, 16));
+		// As n8n stores and reloads it (or a copy imported elsewhere).
+		const reloaded = JSON.parse(persisted) as IDataObject;
+		const accepted = callback(watchParams, reloaded, { query: { token }, body: result(state.taskId, 'Steam rises.') });
+		expect((await accepted.result).workflowData).toBeDefined();
+		expect(accepted.context.response.statusCode).toBeUndefined(); // n8n answers 200 once the execution exists
+		const again = callback(watchParams, reloaded, { query: { token }, body: result(state.taskId, 'Steam rises.') });
+		expect((await again.result).workflowData).toBeUndefined(); // a duplicate, answered 200 by the node itself
+		expect(again.context.response.statusCode).toBe(200);
+		for (const wrong of [state.secretDigest, generateSecret(), `${token}x`]) {
+			const refused = callback(watchParams, reloaded, { query: { token: wrong }, body: result(state.taskId, 'INJECTED') });
+			expect((await refused.result).workflowData).toBeUndefined();
+			expect(refused.context.response.statusCode).toBe(401);
+		}
+		expect(JSON.stringify(reloaded)).toBe(persisted); // the webhook never writes static data
+	});
+
+	it('accepts the raw secret an earlier version stored, and replaces it with its digest at the next hook', async () => {
+		const state = await activate();
+		const token = tokenOf(state);
+		const legacy: IDataObject = { taskId: state.taskId, secret: token, startedAt: state.startedAt };
+		const ok = callback(watchParams, legacy, { query: { token }, body: result(state.taskId, 'still mine') });
+		expect((await ok.result).workflowData).toBeDefined();
+		const bad = callback(watchParams, legacy, { query: { token: generateSecret() }, body: result(state.taskId, 'x') });
+		expect((await bad.result).workflowData).toBeUndefined();
+		expect(bad.context.response.statusCode).toBe(401);
+		expect(legacy.secret).toBe(token); // the webhook only reads
+
+		// n8n restarts: checkExists runs for the active workflow and may write.
+		expect(await lifecycle.checkExists.call(hook(watchParams, legacy, 'init'))).toBe(true);
+		expect(legacy).toEqual({ taskId: state.taskId, secretDigest: secretDigest(token), startedAt: state.startedAt });
+		const after = callback(watchParams, legacy, { query: { token }, body: result(state.taskId, 'after the upgrade', '2025-10-22T12:00:50Z') });
+		expect((await after.result).workflowData).toBeDefined();
+
+		// A stop that fails keeps the state: upgraded too.
+		const failing: IDataObject = { taskId: state.taskId, secret: token, startedAt: state.startedAt };
+		sandbox.injectFault({ on: 'stop', kind: 'status', status: 5000, times: 3 });
+		await expect(lifecycle.delete.call(hook(watchParams, failing))).rejects.toThrow(/Could not stop stream/);
+		expect(JSON.stringify(failing)).not.toContain(token);
+		expect(failing).toMatchObject({ taskId: state.taskId, secretDigest: secretDigest(token) });
+		expect(await lifecycle.delete.call(hook(watchParams, failing))).toBe(true);
+		expect(sandbox.task(state.taskId)?.state).toBe('stopped');
+		expect(failing).toEqual({});
+	}, 20000);
 
 	it('does not start a second task when n8n restarts', async () => {
 		const state = await activate();
@@ -122,8 +183,9 @@ describe('watch mode lifecycle', () => {
 		const lostUrl = JSON.parse((first as unknown as { requests: Array<{ body: string }> }).requests[0].body).callback;
 		const state = await activate();
 		expect(sandbox.task(state.taskId)?.callback).toBe(lostUrl);
+		expect(JSON.stringify(state)).not.toContain(tokenOf(state));
 		const fresh = await activate();
-		expect(`${WEBHOOK}?token=${fresh.secret}`).not.toBe(lostUrl); // only the retry reuses it
+		expect(`${WEBHOOK}?token=${tokenOf(fresh)}`).not.toBe(lostUrl); // only the retry reuses it
 	});
 
 	it("never stops the active workflow's stream for 'Listen for test event'", async () => {
@@ -132,6 +194,8 @@ describe('watch mode lifecycle', () => {
 		expect(await lifecycle.create.call(hook(watchParams, testCopy, 'manual'))).toBe(true);
 		expect(sandbox.task(production.taskId)?.state).toBe('running');
 		expect(testCopy.taskId).not.toBe(production.taskId);
+		// The test's in-memory copy holds a digest too, never the secret.
+		expect(testCopy).toEqual({ taskId: testCopy.taskId, secretDigest: secretDigest(tokenOf(testCopy as { taskId: string })), startedAt: expect.any(Number) });
 		await lifecycle.delete.call(hook(watchParams, testCopy, 'manual'));
 		expect(sandbox.activeTasks(KEY).map((t) => t.taskId)).toEqual([production.taskId]);
 	});
@@ -152,7 +216,7 @@ describe('webhook', () => {
 	it('emits a valid result with the documented fields; n8n answers it 200 with an empty body once the execution is registered', async () => {
 		const state = await activate();
 		const { context, result: response } = callback(watchParams, state as never, {
-			query: { token: state.secret },
+			query: { token: tokenOf(state) },
 			body: result(state.taskId, 'Steam rises.'),
 		});
 		const answer = await response;
@@ -193,7 +257,7 @@ describe('webhook', () => {
 	])('answers 4xx to a body with %s', async (_name, body, contentType, httpStatus) => {
 		const state = await activate();
 		const { context, result: response } = callback(watchParams, state as never, {
-			query: { token: state.secret },
+			query: { token: tokenOf(state) },
 			headers: { 'content-type': contentType },
 			body,
 		});
@@ -204,7 +268,7 @@ describe('webhook', () => {
 	it('parses the raw body itself when n8n provides one', async () => {
 		const state = await activate();
 		const raw = Buffer.from('{"status":0,"task_id":');
-		const { context, result: response } = callback(watchParams, state as never, { query: { token: state.secret }, body: {} });
+		const { context, result: response } = callback(watchParams, state as never, { query: { token: tokenOf(state) }, body: {} });
 		(context.getRequestObject() as unknown as { rawBody: Buffer }).rawBody = raw;
 		expect((await response).workflowData).toBeUndefined();
 		expect(context.response.statusCode).toBe(400);
@@ -213,7 +277,7 @@ describe('webhook', () => {
 	it('emits stream-ended events distinguishably', async () => {
 		const state = await activate();
 		const { result: response } = callback(watchParams, state as never, {
-			query: { token: state.secret },
+			query: { token: tokenOf(state) },
 			body: { status: 2001, task_id: state.taskId, data: { text: 'credits' } },
 		});
 		expect((await response).workflowData?.[0][0].json).toMatchObject({ ended: true, event: 'stream_ended', status: 2001 });
@@ -222,7 +286,7 @@ describe('webhook', () => {
 	it('drops duplicates unless asked not to', async () => {
 		const state = await activate();
 		const send = (params = watchParams) =>
-			callback(params, state as never, { query: { token: state.secret }, body: result(state.taskId, 'same', '2025-01-01T00:00:00Z') }).result;
+			callback(params, state as never, { query: { token: tokenOf(state) }, body: result(state.taskId, 'same', '2025-01-01T00:00:00Z') }).result;
 		expect((await send()).workflowData).toBeDefined();
 		expect((await send()).workflowData).toBeUndefined();
 		const keepAll = { ...watchParams, options: { ignoreDuplicates: false } };
@@ -236,7 +300,7 @@ describe('webhook', () => {
 			const out: boolean[] = [];
 			for (const [i, text] of texts.entries()) {
 				const { result: response } = callback({ ...watchParams, ...params }, state as never, {
-					query: { token: state.secret },
+					query: { token: tokenOf(state) },
 					body: result(state.taskId, text, `2025-01-01T00:00:0${i}Z`),
 				});
 				out.push((await response).workflowData !== undefined);
@@ -254,12 +318,12 @@ describe('webhook', () => {
 			rtmpUrl: 'rtmp://x.example/live',
 			userPrompt: 'p',
 			systemPrompt: 's',
-			callback: `${WEBHOOK}?token=${state.secret}`,
+			callback: `${WEBHOOK}?token=${tokenOf(state)}`,
 			thinking: false,
 		});
 		if (!orphan.ok) throw new Error('could not start');
 		const { context, result: response } = callback(watchParams, state as never, {
-			query: { token: state.secret },
+			query: { token: tokenOf(state) },
 			body: result(orphan.taskId, 'x'),
 		});
 		expect((await response).workflowData).toBeUndefined();
@@ -273,7 +337,7 @@ describe('webhook', () => {
 		const state = await activate(params);
 		state.startedAt -= 61000;
 		const send = (ts: string) =>
-			callback(params, state as never, { query: { token: state.secret }, body: result(state.taskId, 'x', ts) }).result;
+			callback(params, state as never, { query: { token: tokenOf(state) }, body: result(state.taskId, 'x', ts) }).result;
 		const first = await send('2025-01-01T00:00:01Z');
 		expect(first.workflowData?.[0][0].json).toMatchObject({
 			task_id: state.taskId,

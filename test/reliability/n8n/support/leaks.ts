@@ -1,7 +1,8 @@
 // Searches everything a real n8n keeps or prints for the API keys and callback secrets a test
 // used, and says for each hit where it is and whether that place is legitimate:
-//  - a Watch trigger's secret belongs in its own workflow's static data (and in the callback URL
-//    handed to memories.ai, which is outside n8n);
+//  - a Watch trigger's secret belongs nowhere in n8n, not even in its own workflow's static data
+//    (exported and shared with the workflow), which keeps only its digest: only the callback URL
+//    handed to memories.ai (outside n8n) carries it;
 //  - a Callback Token the user typed belongs in the workflow definition where they typed it (the
 //    Receive trigger's Callback Token, a Start node's Callback URL), wherever n8n copies that
 //    definition (workflow history, published versions, each execution's workflow snapshot);
@@ -19,7 +20,7 @@ export interface Secret {
 	/** What the report shows instead of the value. */
 	label: string;
 	value: string;
-	/** watch_secret: the workflow whose static data holds it. */
+	/** watch_secret: the workflow whose trigger generated it (its static data holds only the digest). */
 	workflowId?: string;
 }
 
@@ -67,9 +68,12 @@ function judge(secret: Secret, place: string, at: HitContext): Pick<Hit, 'legiti
 		const ownStaticData =
 			(place === 'database' && at.table === 'workflow_entity' && at.column === 'staticData' && at.rowId === secret.workflowId) ||
 			(place === 'export:workflow' && at.workflowId === secret.workflowId && /^\$\.staticData\./.test(at.jsonPath ?? ''));
-		return ownStaticData
-			? { legitimate: true, why: "the Watch trigger's own static data" }
-			: { legitimate: false, why: "a Watch secret outside its workflow's static data" };
+		return {
+			legitimate: false,
+			why: ownStaticData
+				? "a raw Watch secret in its workflow's static data (exported and shared with the workflow; only its digest belongs there)"
+				: 'a Watch secret inside n8n',
+		};
 	}
 	if ((place === 'database' || place === 'export:workflow') && DEFINITION_PARAMETER.test(at.jsonPath ?? '')) {
 		return { legitimate: true, why: "the workflow definition the user typed it into (or n8n's copy of it)" };
