@@ -3,6 +3,7 @@ import { sleep } from 'n8n-workflow';
 
 import {
 	StartInput,
+	StartParams,
 	Started,
 	StopOutcome,
 	buildStartRequest,
@@ -15,11 +16,17 @@ import {
 } from '../../core';
 import { ApiContext, ApiSession, sendApiRequest } from './transport';
 
+/** A started stream, with the parameters it was started with as the core validated them. */
+export interface StartedStream extends Started {
+	params: StartParams;
+}
+
 /** Never retried: a lost answer may hide a started, billed task. */
-export async function startStream(context: ApiContext, session: ApiSession, input: StartInput): Promise<Started> {
+export async function startStream(context: ApiContext, session: ApiSession, input: StartInput): Promise<StartedStream> {
 	const params = validateStartInput(input);
 	const response = await sendApiRequest(context, 'start', buildStartRequest(session.baseUrl, params));
-	return interpretStartResponse(response, { secrets: session.secrets, callbackUrl: params.callbackUrl });
+	const started = interpretStartResponse(response, { secrets: session.secrets, callbackUrl: params.callbackUrl });
+	return { ...started, params };
 }
 
 /** Idempotent: "not found or already stopped" is an outcome; retryable failures are retried. */

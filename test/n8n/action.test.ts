@@ -62,6 +62,31 @@ describe('Start', () => {
 		});
 	});
 
+	it.each([
+		['TRUE', true],
+		[' true ', true],
+		['False', false],
+		['', false],
+	])('outputs what was sent: thinking %j as the core reads it, strings trimmed', async (thinking, expected) => {
+		const [[item]] = (await run({
+			...startParams,
+			thinking,
+			rtmpUrl: ` ${startParams.rtmpUrl}\n`,
+			userPrompt: `  ${startParams.userPrompt} `,
+			callbackUrl: ` ${startParams.callbackUrl} `,
+		}).result) as INodeExecutionData[][];
+		const task = sandbox.task(item.json.task_id as string)!;
+		expect(task.thinking).toBe(expected);
+		expect(item.json).toMatchObject({
+			thinking: task.thinking,
+			rtmp_url: task.rtmpUrl,
+			user_prompt: task.userPrompt,
+			system_prompt: task.systemPrompt,
+			callback_url: 'https://hooks.example.com/results?token=***',
+		});
+		expect(task).toMatchObject({ callback: startParams.callbackUrl, rtmpUrl: startParams.rtmpUrl, userPrompt: startParams.userPrompt });
+	});
+
 	it('sends the raw key, normalising a Base URL with a trailing slash', async () => {
 		const { context, result } = run(startParams);
 		await result;

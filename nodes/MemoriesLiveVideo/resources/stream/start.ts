@@ -38,14 +38,15 @@ export async function executeStart(this: IExecuteFunctions, itemIndex: number, s
 		callbackUrl: this.getNodeParameter('callbackUrl', itemIndex),
 		thinking: this.getNodeParameter('thinking', itemIndex, false),
 	};
-	const started = await startStream(this, session, input);
+	// The output shows what was sent: the parameters as the core validated them.
+	const { taskId, params } = await startStream(this, session, input);
 	return {
-		task_id: started.taskId,
+		task_id: taskId,
 		started_at: new Date().toISOString(),
-		rtmp_url: String(input.rtmpUrl).trim(),
-		user_prompt: String(input.userPrompt).trim(),
-		system_prompt: String(input.systemPrompt).trim(),
-		callback_url: maskCallbackToken(String(input.callbackUrl).trim()),
-		thinking: input.thinking === true || input.thinking === 'true',
+		rtmp_url: params.rtmpUrl,
+		user_prompt: params.userPrompt,
+		system_prompt: params.systemPrompt,
+		callback_url: maskCallbackToken(params.callbackUrl),
+		thinking: params.thinking,
 	};
 }
