@@ -25,6 +25,7 @@ const reject = (httpStatus: CallbackRejection['httpStatus'], reason: string): Ca
 	httpStatus,
 	reason,
 });
+const tooLarge = () => reject(413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
 
 const TASK_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
@@ -111,7 +112,7 @@ function utf8Length(text: string): number {
 export function parseCallbackBody(raw: string | Uint8Array, contentType?: string): CallbackCheck {
 	if (!isJsonContentType(contentType)) return reject(415, 'The body must be JSON (Content-Type: application/json).');
 	const size = typeof raw === 'string' ? utf8Length(raw) : raw.byteLength;
-	if (size > Limits.callbackBodyBytes) return reject(413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
+	if (size > Limits.callbackBodyBytes) return tooLarge();
 	const text = typeof raw === 'string' ? raw : new TextDecoder('utf-8', { fatal: false }).decode(raw);
 	let payload: unknown;
 	try {
@@ -133,6 +134,11 @@ export interface CallbackRequest {
 	 */
 	body: unknown;
 	bodyIsParsed?: boolean;
+	/**
+	 * The body's size in bytes when the host has no raw bytes to show for it: the framework parsed
+	 * it already, or the host stopped reading past `Limits.callbackBodyBytes` (body undefined).
+	 */
+	bodyLength?: number;
 }
 
 /** The secret a callback must carry: itself, or only its `secretDigest` where that is what is stored. */
@@ -151,6 +157,7 @@ export function checkCallbackRequest(request: CallbackRequest, expectedSecret: E
 	if (!verifyExpected(expectedSecret, request.token)) {
 		return reject(401, `Missing or wrong "${CALLBACK_TOKEN_PARAM}" in the callback URL.`);
 	}
+	if (request.bodyLength !== undefined && request.bodyLength > Limits.callbackBodyBytes) return tooLarge();
 	if (request.bodyIsParsed) {
 		if (!isJsonContentType(request.contentType)) {
 			return reject(415, 'The body must be JSON (Content-Type: application/json).');

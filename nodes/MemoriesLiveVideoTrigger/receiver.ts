@@ -102,6 +102,7 @@ async function handleCallback(context: IWebhookFunctions): Promise<IWebhookRespo
 		await request.readRawBody();
 	}
 	const raw = (request as { rawBody?: unknown }).rawBody;
+	const declared = Number(request.headers['content-length']);
 	const check = checkCallbackRequest(
 		{
 			method: request.method,
@@ -109,6 +110,8 @@ async function handleCallback(context: IWebhookFunctions): Promise<IWebhookRespo
 			token: tokenFromQuery(context.getQueryData()),
 			body: raw instanceof Uint8Array ? raw : context.getBodyData(),
 			bodyIsParsed: !(raw instanceof Uint8Array),
+			// Without the raw bytes, the declared size is what the size limit applies to.
+			bodyLength: raw instanceof Uint8Array || !Number.isFinite(declared) ? undefined : declared,
 		},
 		expectedSecret(context, mode),
 	);

@@ -178,6 +178,15 @@ describe('checkCallbackRequest', () => {
 		).toMatchObject({ ok: false, httpStatus: 415 });
 	});
 
+	it('answers 413 when the host only knows the body’s size: parsed already, or not kept because too large', () => {
+		const over = Limits.callbackBodyBytes + 1;
+		expect(checkCallbackRequest({ ...request, body: documented, bodyIsParsed: true, bodyLength: over }, secret)).toMatchObject({ ok: false, httpStatus: 413 });
+		expect(checkCallbackRequest({ ...request, body: undefined, bodyLength: over }, secret)).toMatchObject({ ok: false, httpStatus: 413 });
+		expect(checkCallbackRequest({ ...request, body: documented, bodyIsParsed: true, bodyLength: Limits.callbackBodyBytes }, secret).ok).toBe(true);
+		// The secret still comes first.
+		expect(checkCallbackRequest({ ...request, token: 'nope', body: undefined, bodyLength: over }, secret)).toMatchObject({ ok: false, httpStatus: 401 });
+	});
+
 	it('answers 400 to a missing body', () => {
 		expect(checkCallbackRequest({ ...request, body: undefined }, secret)).toMatchObject({ ok: false, httpStatus: 400 });
 	});

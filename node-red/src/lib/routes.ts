@@ -40,39 +40,41 @@ function reply(res: ServerResponse, httpStatus: number, reason?: string): void {
  */
 const DRAIN_BYTES = 16 * Limits.callbackBodyBytes;
 
-type Body = { kind: 'body'; data: Buffer } | { kind: 'too_large'; drained: boolean };
+type Body =
+	| { kind: 'body'; data: Buffer }
+	/** `size`: bytes read before giving up (at least the limit). */
+	| { kind: 'too_large'; drained: boolean; size: number }
+	/** The sender went away before its body was complete: nobody to answer. */
+	| { kind: 'gone' };
 
 /** Reads the body up to the limit; a larger one is drained (up to DRAIN_BYTES) or cut off. */
 function readLimitedBody(req: IncomingMessage, res: ServerResponse): Promise<Body> {
 	return new Promise((resolve) => {
-		const cut: Body = { kind: 'too_large', drained: false };
 		const declared = Number(req.headers['content-length']);
-		if (Number.isFinite(declared) && declared > DRAIN_BYTES) return resolve(cut);
+		if (Number.isFinite(declared) && declared > DRAIN_BYTES) return resolve({ kind: 'too_large', drained: false, size: declared });
 		const chunks: Buffer[] = [];
 		let size = 0;
 		const onData = (chunk: Buffer) => {
 			size += chunk.length;
 			if (size > DRAIN_BYTES) {
 				req.off('data', onData);
-				resolve(cut);
+				resolve({ kind: 'too_large', drained: false, size });
 			} else if (size <= Limits.callbackBodyBytes) {
 				chunks.push(chunk);
 			}
 		};
 		req.on('data', onData);
 		req.once('end', () =>
-			resolve(size > Limits.callbackBodyBytes ? { kind: 'too_large', drained: true } : { kind: 'body', data: Buffer.concat(chunks) }),
+			resolve(size > Limits.callbackBodyBytes ? { kind: 'too_large', drained: true, size } : { kind: 'body', data: Buffer.concat(chunks) }),
 		);
-		req.once('error', () => resolve(cut));
-		res.once('close', () => resolve(cut));
+		req.once('error', () => resolve({ kind: 'gone' }));
+		res.once('close', () => resolve({ kind: 'gone' }));
 	});
 }
 
-/** 413. A body not read to its end closes the connection (it cannot carry another request). */
-function tooLarge(req: IncomingMessage, res: ServerResponse, drained: boolean): void {
-	if (drained) return reply(res, 413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
+/** A body not read to its end: the connection closes after the answer (it cannot carry another request). */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
 	res.setHeader('Connection', 'close');
-	reply(res, 413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
 	res.once('finish', () => req.destroy());
 }
 
@@ -88,9 +90,9 @@ function createHandler(route: { receivers: Set<CallbackReceiver> }): Handler {
 			return reply(res, rejection.httpStatus, rejection.reason);
 		}
 		const found = receiver;
-		const finish = (body: unknown, bodyIsParsed: boolean) => {
+		const finish = (body: unknown, bodyIsParsed: boolean, bodyLength?: number) => {
 			const check = checkCallbackRequest(
-				{ method: req.method ?? '', contentType: req.headers['content-type'], token, body, bodyIsParsed },
+				{ method: req.method ?? '', contentType: req.headers['content-type'], token, body, bodyIsParsed, bodyLength },
 				found.secret,
 			);
 			// Answer first: the sender must not wait for the flow.
@@ -100,22 +102,17 @@ function createHandler(route: { receivers: Set<CallbackReceiver> }): Handler {
 		};
 		if (req._body || req.readableEnded) {
 			// Already parsed: by the editor API's JSON parser (it runs first whenever httpAdminRoot is a
-			// prefix of the path, as with the defaults) or by httpNodeMiddleware. Enforce our limit too.
+			// prefix of the path, as with the defaults) or by httpNodeMiddleware. Its size still counts.
 			const declared = Number(req.headers['content-length']);
 			const size = Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(req.body ?? null) ?? '');
-			if (size > Limits.callbackBodyBytes) {
-				tooLarge(req, res, true);
-				found.receive({ ok: false, httpStatus: 413, reason: 'too large' });
-				return;
-			}
-			finish(req.body, typeof req.body !== 'string' && !(req.body instanceof Uint8Array));
+			finish(req.body, typeof req.body !== 'string' && !(req.body instanceof Uint8Array), size);
 			return;
 		}
 		void readLimitedBody(req, res).then((body) => {
-			if (res.headersSent) return;
+			if (res.headersSent || body.kind === 'gone') return;
 			if (body.kind === 'too_large') {
-				tooLarge(req, res, body.drained);
-				found.receive({ ok: false, httpStatus: 413, reason: 'too large' });
+				if (!body.drained) closeAfterAnswer(req, res);
+				finish(undefined, false, body.size);
 				return;
 			}
 			finish(body.data, false);
