@@ -9,18 +9,13 @@ import type {
 
 import {
 	DEFAULT_BASE_URL,
-	LegacyCode,
+	KEY_CHECK_TASK_ID,
 	STOP_PATH_PREFIX,
 	authHeaders,
+	keyCheckFailures,
 	validateApiKey,
 	validateBaseUrl,
 } from '../core';
-
-/**
- * The API has no account endpoint. The test stops a task id that can never exist: "not found"
- * (status -1) proves the key was accepted, costs nothing and touches no stream.
- */
-const CREDENTIAL_TEST_TASK_ID = 'n8n-credential-test-not-a-task';
 
 export class MemoriesLiveVideoApi implements ICredentialType {
 	name = 'memoriesLiveVideoApi';
@@ -63,31 +58,15 @@ export class MemoriesLiveVideoApi implements ICredentialType {
 		};
 	}
 
+	/** Stops a task id no task can have: "not found" proves the key (see core/key-check.ts). */
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl}}',
-			url: `${STOP_PATH_PREFIX}${CREDENTIAL_TEST_TASK_ID}`,
+			url: `${STOP_PATH_PREFIX}${KEY_CHECK_TASK_ID}`,
 			method: 'POST',
 			body: {},
 			json: true,
 		},
-		rules: [
-			{
-				type: 'responseSuccessBody',
-				properties: {
-					key: 'code',
-					value: LegacyCode.badAuth,
-					message: 'memories.ai did not accept this API key. Check it in your memories.ai account.',
-				},
-			},
-			{
-				type: 'responseSuccessBody',
-				properties: {
-					key: 'code',
-					value: LegacyCode.permissionDenied,
-					message: 'This API key is not allowed to use live video understanding.',
-				},
-			},
-		],
+		rules: keyCheckFailures().map(({ key, value, message }) => ({ type: 'responseSuccessBody' as const, properties: { key, value, message } })),
 	};
 }

@@ -1,5 +1,8 @@
 import {
 	ApiErrorKind,
+	KEY_CHECK_TASK_ID,
+	Status,
+	keyCheckFailures,
 	MemoriesApiError,
 	backoffDelayMs,
 	interpretRequestFailure,
@@ -317,5 +320,16 @@ describe('advice for a start that may have happened', () => {
 		for (const error of [startError(200, { status: 5000 }), startError(200, { status: 1001 }), interpretRequestFailure('start', 'ECONNREFUSED')]) {
 			expect(error.advice).not.toMatch(/may have started/);
 		}
+	});
+});
+
+describe('keyCheckFailures', () => {
+	it('lists every documented code that does not prove a key, with the core’s message', () => {
+		const failures = keyCheckFailures();
+		expect(failures.map((f) => f.value).sort()).toEqual([16, 1001, 2001, 5000, '0401', '0402', '0429', '9009'].sort());
+		for (const f of failures) expect(f.message).toContain(`(${f.key} ${f.value})`);
+		// "not found" (-1) is the proof; 0 and 14 (stopped) cannot mean a refused key.
+		expect(failures.some((f) => f.key === 'status' && [Status.invalid, Status.ok, Status.stopped].includes(f.value as never))).toBe(false);
+		expect(interpretStopResponse(KEY_CHECK_TASK_ID, { httpStatus: 200, body: { status: -1 } }).outcome).toBe('not_found');
 	});
 });
