@@ -154,6 +154,22 @@ describe('maximum duration', () => {
 		expect(h.registry.list()).toHaveLength(0);
 	});
 
+	it('is enforced by the redeployed node for a start answered after the redeploy (stop on close off)', async () => {
+		await loadLoop({ start: { stopOnClose: false, maxDuration: 0.005 } }); // 300 ms
+		env.sandbox.injectFault({ on: 'start', kind: 'slow', delayMs: 1500 }); // answered after the redeploy
+		const created = env.sandbox.waitFor('task-started');
+		h.node('start').receive({ payload: 'go' });
+		const { taskId } = await created; // started at the service, its answer still on the way
+		const stoppedAtService = env.sandbox.waitFor('task-ended', (t) => t.taskId === taskId, 5000);
+		// Modified nodes only: the account's config node (and its pending request) stays.
+		await h.redeploy(h.loopFlow(env.sandbox, { start: { stopOnClose: false, maxDuration: 0.005, name: 'edited' } }), h.CREDENTIALS, 'nodes');
+		expect(h.registry.list()).toHaveLength(0); // the answer is still on its way
+		expect(await stoppedAtService).toMatchObject({ state: 'stopped', endReason: 'stopped' });
+		const [end] = h.inboxes('end');
+		expect((await end.next((m) => m.topic === taskId)).payload.reason).toBe('max_duration');
+		expect(h.registry.list()).toHaveLength(0);
+	}, 10000);
+
 	it('with a callback URL of its own (no results node), the stream is still stopped', async () => {
 		const [started] = await loadLoop();
 		const taskId = (await h.expectSent('start', started, { maxDuration: 0.002, callbackUrl: 'http://127.0.0.1:9/nowhere' })).task_id!;

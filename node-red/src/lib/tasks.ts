@@ -27,6 +27,7 @@ export type RemovalReason = 'stopped' | 'max_duration';
 const ENDED_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 interface TaskEvents {
+	added: [TrackedTask];
 	/** `event`: the event to report for a `max_duration` stop. */
 	removed: [TrackedTask, RemovalReason, CallbackEvent | undefined];
 	/** A callback said the stream ended. */
@@ -42,6 +43,7 @@ class TaskRegistry extends EventEmitter<TaskEvents> {
 			if (old.endedAt !== undefined && now - old.endedAt > ENDED_RETENTION_MS) this.tasks.delete(id);
 		}
 		this.tasks.set(task.taskId, task);
+		this.emit('added', task);
 	}
 
 	/** Records that a callback reported the stream's end; the task stays listed until stopped. */

@@ -74,11 +74,19 @@ export = function register(RED: NodeAPI): void {
 			const minutes = task.maxMinutes ?? 0;
 			if (closed || minutes <= 0 || !config || task.configId !== config.id) return;
 			const wait = Math.max(0, task.startedAt + minutes * 60000 - Date.now());
+			clearTimeout(timers.get(task.taskId));
 			timers.set(task.taskId, setTimeout(() => void stopForMaxDuration(task.taskId, minutes), wait));
 		};
 		// Streams an earlier instance of this node left running (Stop on close off, or a failed
-		// stop) keep their maximum duration across the redeploy.
+		// stop) keep their maximum duration across the redeploy, and so do those whose start it
+		// still had waiting for an answer when it closed (they are added afterwards).
 		for (const task of mine()) armMaxDuration(task);
+		const onTaskAdded = (task: TrackedTask) => {
+			if (task.startNodeId !== node.id) return;
+			armMaxDuration(task);
+			showStatus();
+		};
+		tasks.on('added', onTaskAdded);
 
 		const callbackUrlFor = (msg: NodeMessage): { url: unknown; resultsNodeId?: string } => {
 			if (msg.callbackUrl !== undefined) return { url: msg.callbackUrl };
@@ -134,9 +142,7 @@ export = function register(RED: NodeAPI): void {
 						done();
 						return;
 					}
-					tasks.add(task);
-					armMaxDuration(task);
-					showStatus();
+					tasks.add(task); // armed and shown by onTaskAdded (or by the node that replaced this one)
 					msg.task_id = taskId;
 					msg.payload = {
 						task_id: taskId,
@@ -162,6 +168,7 @@ export = function register(RED: NodeAPI): void {
 			closeDeadline = Date.now() + CLOSE_BUDGET_MS;
 			tasks.off('removed', onTaskRemoved);
 			tasks.off('ended', onTaskEnded);
+			tasks.off('added', onTaskAdded);
 			for (const timer of timers.values()) clearTimeout(timer);
 			timers.clear();
 			node.status({});
