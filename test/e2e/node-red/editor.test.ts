@@ -66,7 +66,8 @@ beforeAll(async () => {
 			'--disable-sync', '--disable-quic', '--no-first-run', '--disable-dev-shm-usage', `--remote-debugging-port=${debugPort}`,
 			'--remote-debugging-address=127.0.0.1', `--user-data-dir=${path.join(work, 'profile')}`, '--window-size=1400,1000', 'about:blank',
 		],
-		{ stdio: 'ignore' },
+		// Its own process group: Chromium's helper processes go with it at the end.
+		{ stdio: 'ignore', detached: true },
 	);
 	let target: { type: string; webSocketDebuggerUrl: string } | undefined;
 	const deadline = Date.now() + 30000;
@@ -101,9 +102,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	page?.close();
-	chrome?.kill('SIGKILL');
+	if (chrome?.pid !== undefined && chrome.exitCode === null) {
+		const exited = new Promise((resolve) => chrome!.once('exit', resolve));
+		process.kill(-chrome.pid, 'SIGKILL');
+		await exited;
+	}
 	await red?.stop();
-	fs.rmSync(work, { recursive: true, force: true });
+	// Helper processes of Chromium may still be flushing its profile for a moment after the kill.
+	fs.rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 it('registers the four types and shows three nodes in the memories.ai palette category', async () => {
