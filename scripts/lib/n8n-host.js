@@ -157,8 +157,8 @@ function n8nEnv({ paths, userFolder, port, brokerPort, env = {} }) {
  * into the nodes folder, unpack it into node_modules/<name>, drop its dev, peer and optional dependencies (n8n-workflow
  * then resolves to n8n's own copy), `npm install` its dependencies there with n8n's flags, and record it in the
  * folder's package.json. Its node types are `<package name>.<node name>`, as for every user.
- * With mode 'manual', what the README tells users to do before the package is on the registry instead:
- * `npm install --omit=peer <tarball>` in that folder.
+ * With mode 'manual', what the README tells users to do before the package is on the registry instead: copy the
+ * tarball into that folder and `npm install --omit=peer ./<tarball>` there (--omit=peer: no n8n-workflow of its own).
  * @param {string} userFolder N8N_USER_FOLDER
  * @param {string} tarball an `npm pack` tarball
  * @param {{ paths?: N8nPaths, mode?: 'community' | 'manual' }} [opts]
@@ -172,7 +172,9 @@ async function installCommunityPackage(userFolder, tarball, { paths = n8nPaths()
 	const npm = (/** @type {string[]} */ args, /** @type {string} */ cwd) => base.runOk('npm', args, { cwd, env, timeoutMs: 5 * 60_000 });
 	const { name } = base.readTarballPackage(tarball);
 	if (mode === 'manual') {
-		await npm(['install', '--omit=peer', '--no-audit', '--no-fund', path.resolve(tarball)], nodesDir);
+		// README: copy the tarball into ~/.n8n/nodes, then `npm install --omit=peer ./<tarball>` there.
+		fs.copyFileSync(tarball, path.join(nodesDir, path.basename(tarball)));
+		await npm(['install', '--omit=peer', '--no-audit', '--no-fund', `./${path.basename(tarball)}`], nodesDir);
 		return name;
 	}
 	// ensurePackageJson(): n8n keeps a ledger of installed packages there.
