@@ -10,6 +10,7 @@ import path from 'path';
 import { Browser, ConsoleMessage, Locator, Page, chromium, selectors } from 'playwright-core';
 
 import { Sandbox, startSandbox } from '../../../sandbox/src';
+import { Sink, startSink } from '../../../scripts/lib/sink';
 import { packTarball, saveScreenshot } from '../support/editor';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,6 +48,9 @@ let work: string;
 let sandbox: Sandbox;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 let n8n: any;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+let api: any;
+let sink: Sink;
 let browser: Browser;
 let page: Page;
 const problems: Problem[] = [];
@@ -60,7 +64,8 @@ beforeAll(async () => {
 	work = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-n8n-editor-'));
 	sandbox = await startSandbox({ intervalMs: 500, keys: [KEY] });
 	n8n = await host.startN8n({ packageDirs: [packTarball(work)] });
-	await n8n.createOwnerAndApiKey(OWNER);
+	api = await n8n.createOwnerAndApiKey(OWNER);
+	sink = await startSink();
 	selectors.setTestIdAttribute('data-test-id'); // n8n's test ids
 	browser = await chromium.launch({
 		executablePath: CHROMIUM,
@@ -85,6 +90,7 @@ afterEach(async () => {
 afterAll(async () => {
 	await browser?.close();
 	await n8n?.stop();
+	await sink?.close();
 	const left = sandbox?.activeTasks() ?? [];
 	await sandbox?.close();
 	fs.rmSync(work, { recursive: true, force: true });
@@ -307,6 +313,35 @@ it('finds the action in "What happens next?" by "memories" and by its name, adds
 	});
 	await expect(ndv().getByTestId('parameter-input-callbackUrl')).toBeVisibleSoon();
 	await saveScreenshot(page, 'n8n-action-panel');
+});
+
+it('shows an execution of the active Watch example with the result it received', async () => {
+	const watch = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../examples/n8n/watch-stream-post-matches.json'), 'utf8'));
+	const trigger = watch.nodes.find((n: { type: string }) => n.type === TRIGGER_TYPE);
+	trigger.parameters.emit = 'all';
+	watch.nodes.find((n: { type: string }) => n.type === 'n8n-nodes-base.httpRequest').parameters.url = `${sink.url}/alert`;
+	const credential = trigger.credentials.memoriesLiveVideoApi;
+	fs.writeFileSync(path.join(work, 'credential.json'), JSON.stringify([{ ...credential, type: 'memoriesLiveVideoApi', data: { apiKey: KEY, baseUrl: sandbox.url } }]));
+	fs.writeFileSync(path.join(work, 'watch.json'), JSON.stringify(watch));
+	expect((await n8n.cli(['import:credentials', `--input=${path.join(work, 'credential.json')}`])).code).toBe(0);
+	expect((await n8n.cli(['import:workflow', `--input=${path.join(work, 'watch.json')}`])).code).toBe(0);
+	const started = sandbox.waitFor('task-started', undefined, 60_000);
+	await api.activateWorkflow(watch.id);
+	const task = await started;
+	const [first] = await n8n.waitForExecutions(watch.id, 1, 60_000);
+	await api.deactivateWorkflow(watch.id);
+	expect(sandbox.activeTasks()).toEqual([]);
+	expect(first.status).toBe('success');
+	await page.goto(`${n8n.baseUrl}/workflow/${watch.id}/executions/${first.id}`);
+	const node = page.getByTestId('canvas-node').filter({ hasText: trigger.name });
+	await expect(node).toBeVisibleSoon();
+	await expect(page.getByText('1 item').first()).toBeVisibleSoon();
+	await saveScreenshot(page, 'n8n-execution');
+	await node.dblclick();
+	const output = ndv().getByTestId('output-panel');
+	await expect(output.getByText(task.taskId).first()).toBeVisibleSoon();
+	await saveScreenshot(page, 'n8n-execution-result');
+	await ndv().getByTestId('ndv-close-button').click();
 });
 
 it("raised no console error but n8n's own named ones", () => {
