@@ -72,7 +72,9 @@ beforeAll(async () => {
 		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
 	});
 	page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-	page.setDefaultTimeout(30_000);
+	// Generous: the editor's first load fetches a large bundle, and CI shares 2 cores with other work.
+	page.setDefaultTimeout(60_000);
+	page.setDefaultNavigationTimeout(120_000);
 	page.on('console', (message: ConsoleMessage) => {
 		if (message.type() === 'error') problems.push({ text: message.text(), url: message.location().url });
 	});
@@ -142,7 +144,7 @@ async function addEveryCollectionOption(property: Property) {
 beforeAll(() => {
 	expect.extend({
 		async toHaveTexts(received: Locator, expected: string[]) {
-			const deadline = Date.now() + 10_000;
+			const deadline = Date.now() + 20_000;
 			let texts: string[] = [];
 			for (;;) {
 				texts = (await received.allInnerTexts()).map((t) => t.trim());
@@ -153,7 +155,7 @@ beforeAll(() => {
 		},
 		async toBeVisibleSoon(received: Locator) {
 			try {
-				await received.first().waitFor({ state: 'visible', timeout: 10_000 });
+				await received.first().waitFor({ state: 'visible', timeout: 30_000 });
 				return { pass: true, message: () => '' };
 			} catch (error) {
 				return { pass: false, message: () => (error as Error).message };
@@ -174,7 +176,7 @@ declare global {
 
 async function expectValue(select: Locator, text: string) {
 	await expect(select.locator('input').first()).toBeVisibleSoon();
-	const deadline = Date.now() + 10_000;
+	const deadline = Date.now() + 20_000;
 	while ((await select.locator('input').first().inputValue()) !== text) {
 		if (Date.now() > deadline) throw new Error(`the select shows "${await select.locator('input').first().inputValue()}", not "${text}"`);
 		await select.locator('input').first().evaluate((input) => new Promise((resolve) => requestAnimationFrame(resolve)));
@@ -199,7 +201,7 @@ it('logs in', async () => {
 	await page.getByLabel('Email').fill(OWNER.email);
 	await page.getByLabel('Password').fill(OWNER.password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL(/\/home\//);
+	await page.waitForURL(/\/home\//, { timeout: 120_000 });
 	types = await page.evaluate(() => fetch('/types/nodes.json').then((r) => r.json()));
 	expect(types.map((t) => t.name)).toEqual(expect.arrayContaining([TRIGGER_TYPE, ACTION_TYPE]));
 });
