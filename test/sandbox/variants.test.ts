@@ -4,6 +4,7 @@ import { interpretStartResponse } from '../../core';
 import { Sandbox, startSandbox } from '../../sandbox/src';
 import { get, post, start, startParams, stop } from '../support/api';
 import { forTask, Receiver, Received, startReceiver } from './support/receiver';
+import { deliveriesOf } from './support/records';
 
 const KEY = 'sk-test-1';
 const INTERVAL = 30;
@@ -24,11 +25,7 @@ async function startTask(rtmpUrl?: string, callbackPath = '/cb?token=s3cret'): P
 	return interpretStartResponse(await start(sandbox.url, KEY, params)).taskId;
 }
 
-/** The sandbox's records of a task's deliveries, once it has `count` (a record follows the receiver's answer). */
-async function records(taskId: string, count: number) {
-	while (sandbox.deliveries({ taskId }).length < count) await sandbox.waitFor('delivery', (r) => r.taskId === taskId);
-	return sandbox.deliveries({ taskId });
-}
+const records = (taskId: string, count: number) => deliveriesOf(sandbox, taskId, count);
 
 type Payload = { status: unknown; task_id: unknown; data: { text?: unknown; timestamp?: unknown } | null } & Record<string, unknown>;
 const payload = (r: Received) => r.json as Payload;
