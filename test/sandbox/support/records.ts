@@ -7,3 +7,10 @@ export async function deliveriesOf(sandbox: Sandbox, taskId: string, count: numb
 	while (sandbox.deliveries({ taskId }).length < count) await sandbox.waitFor('delivery', (r) => r.taskId === taskId);
 	return sandbox.deliveries({ taskId });
 }
+
+/** The task's delivery record of each frame in `frames` (the first, for a duplicated one), once all exist. */
+export async function deliveriesOfFrames(sandbox: Sandbox, taskId: string, frames: number[]): Promise<DeliveryRecord[]> {
+	const find = () => frames.map((frame) => sandbox.deliveries({ taskId }).find((d) => d.frame === frame));
+	while (find().some((d) => d === undefined)) await sandbox.waitFor('delivery', (r) => r.taskId === taskId);
+	return find() as DeliveryRecord[];
+}
