@@ -1,0 +1,4 @@
+// From results to events: answer format, conditions, episodes, stalls, stream summaries and the
+// cost meter, as pure modules (the result gate plugs them in).
+export * from './answers';
+export * from './answers';
