@@ -4,3 +4,4 @@ export * from './answers';
 export * from './answer-json';
 export * from './answer-reader';
 export * from './conditions';
+export * from './episodes';
