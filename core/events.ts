@@ -5,3 +5,4 @@ export * from './answer-json';
 export * from './answer-reader';
 export * from './conditions';
 export * from './episodes';
+export * from './cost';
