@@ -8,3 +8,4 @@ export * from './episodes';
 export * from './summary';
 export * from './stall';
 export * from './cost';
+export * from './items';
