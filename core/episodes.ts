@@ -10,10 +10,11 @@
 // started_at and ended_at do not depend on how callbacks travelled. Arrival time only stands in
 // when the service sends no usable timestamp.
 //
-// Ordering rule: windows count in frame-timestamp order. A window with the timestamp of the last
-// one applied is a duplicate; one older than it is late (also a late repeat: the state keeps no
-// history). Both are reported and change nothing. Windows without a timestamp are applied in
-// arrival order. After the stream's end nothing is applied.
+// Ordering rule: windows count in frame-timestamp order. A window with the timestamp of one of the
+// last RECENT_FRAMES windows seen is a duplicate; one older than the last applied is late (so is a
+// repeat of a window older than those remembered: the state keeps bounded history). Both are
+// reported and change nothing. Windows without a timestamp are applied in arrival order. After the
+// stream's end nothing is applied.
 import type { AnswerFields } from './answers';
 import { InputError } from './errors';
 
@@ -142,6 +143,8 @@ export interface EpisodeState {
 	ended: boolean;
 	/** Frame time of the last window applied that had one. */
 	lastFrameMs: number | null;
+	/** Frame times of the last RECENT_FRAMES windows seen (applied or late), oldest first, to tell repeats. */
+	recentFrameMs: number[];
 	/** Episodes started so far (the next one's number minus one). */
 	started: number;
 	cooldownUntilMs: number | null;
@@ -187,11 +190,13 @@ export interface EpisodeStep {
 }
 
 export function createEpisodeState(taskId: string): EpisodeState {
-	return { version: 1, taskId, ended: false, lastFrameMs: null, started: 0, cooldownUntilMs: null, pending: null, active: null };
+	return { version: 1, taskId, ended: false, lastFrameMs: null, recentFrameMs: [], started: 0, cooldownUntilMs: null, pending: null, active: null };
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isNumberOrNull = (v: unknown) => v === null || isNumber(v);
+/** A stored list of recent frame times (EpisodeState.recentFrameMs, SummaryState.recentFrameMs). */
+export const isRecentFrames = (v: unknown): v is number[] => Array.isArray(v) && v.length <= RECENT_FRAMES && v.every(isNumber);
 const isSnapshot = (v: unknown): boolean =>
 	typeof v === 'object' && v !== null && typeof (v as EpisodeSnapshot).text === 'string' && typeof (v as EpisodeSnapshot).fields === 'object';
 
@@ -208,6 +213,7 @@ export function reviveEpisodeState(stored: unknown, taskId: string): EpisodeStat
 		s.taskId === taskId &&
 		typeof s.ended === 'boolean' &&
 		isNumberOrNull(s.lastFrameMs) &&
+		isRecentFrames(s.recentFrameMs) &&
 		isNumber(s.started) &&
 		isNumberOrNull(s.cooldownUntilMs) &&
 		(s.pending === null || (typeof s.pending === 'object' && isNumber(s.pending.windows) && isNumber(s.pending.firstAtMs) && isSnapshot(s.pending.first))) &&
@@ -237,10 +243,21 @@ export function windowTimeMs(timestamp: string | null | undefined, receivedAt: n
 	return frameTimeMs(timestamp) ?? receivedAt;
 }
 
+/** How many frame times a state remembers to tell a repeated delivery from a late window (2½ minutes of 5 s windows). */
+export const RECENT_FRAMES = 32;
+
 /** The ordering rule, shared with the stream summary. */
-export function orderOfWindow(lastFrameMs: number | null, frameMs: number | null): Exclude<WindowOrder, 'after_end'> {
-	if (frameMs === null || lastFrameMs === null || frameMs > lastFrameMs) return 'in_order';
-	return frameMs === lastFrameMs ? 'duplicate' : 'late';
+export function orderOfWindow(lastFrameMs: number | null, recentFrameMs: readonly number[], frameMs: number | null): Exclude<WindowOrder, 'after_end'> {
+	if (frameMs === null) return 'in_order';
+	if (frameMs === lastFrameMs || recentFrameMs.includes(frameMs)) return 'duplicate';
+	return lastFrameMs !== null && frameMs < lastFrameMs ? 'late' : 'in_order';
+}
+
+/** The recent frame times after a window that was not a duplicate. */
+export function rememberFrame(recentFrameMs: readonly number[], frameMs: number | null): number[] {
+	if (frameMs === null) return recentFrameMs as number[];
+	const recent = [...recentFrameMs, frameMs];
+	return recent.length > RECENT_FRAMES ? recent.slice(recent.length - RECENT_FRAMES) : recent;
 }
 
 function cut(text: string, limit: number): string {
@@ -300,11 +317,13 @@ function reminderDue(state: EpisodeState, active: ActiveEpisode, atMs: number, o
 export function stepEpisodes(state: EpisodeState, window: EpisodeWindow, options: EpisodeOptions): EpisodeStep {
 	if (state.ended) return { state, events: [], order: 'after_end' };
 	const frameMs = frameTimeMs(window.timestamp);
-	const order = orderOfWindow(state.lastFrameMs, frameMs);
-	if (order !== 'in_order') return { state, events: [], order };
+	const order = orderOfWindow(state.lastFrameMs, state.recentFrameMs, frameMs);
+	if (order === 'duplicate') return { state, events: [], order };
+	const recentFrameMs = rememberFrame(state.recentFrameMs, frameMs);
+	if (order === 'late') return { state: { ...state, recentFrameMs }, events: [], order };
 
 	const atMs = frameMs ?? window.receivedAt;
-	const next: EpisodeState = { ...state, lastFrameMs: frameMs ?? state.lastFrameMs };
+	const next: EpisodeState = { ...state, lastFrameMs: frameMs ?? state.lastFrameMs, recentFrameMs };
 	if (window.matched === null) return { state: next, events: [], order };
 
 	const active = state.active;

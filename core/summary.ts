@@ -3,7 +3,7 @@
 // ESTIMATE. Plain JSON state per stream, a handful of numbers: reloadable between callbacks.
 import { Status } from './contract';
 import { billedMinutes, estimateBilledSeconds } from './cost';
-import { WindowOrder, frameTimeMs, orderOfWindow } from './episodes';
+import { WindowOrder, frameTimeMs, isRecentFrames, orderOfWindow, rememberFrame } from './episodes';
 
 /**
  * Why a stream ended. From a final callback's status (assumed codes; see streamEndReason), or
@@ -36,7 +36,7 @@ export interface SummaryState {
 	taskId: string;
 	/** Epoch ms of the start request, when this host started the stream; else null. */
 	startedAtMs: number | null;
-	/** Result callbacks received, repeats excluded (late ones included: they are real windows). */
+	/** Result callbacks received, repeats excluded (late ones included: they are real windows). A repeat of a window older than the RECENT_FRAMES remembered counts as a late window. */
 	windows: number;
 	matched: number;
 	parseErrors: number;
@@ -44,6 +44,8 @@ export interface SummaryState {
 	duplicates: number;
 	firstFrameMs: number | null;
 	lastFrameMs: number | null;
+	/** As EpisodeState.recentFrameMs: to tell repeats from late windows. */
+	recentFrameMs: number[];
 	firstReceivedMs: number | null;
 	lastReceivedMs: number | null;
 	longestGapMs: number | null;
@@ -62,6 +64,7 @@ export function createSummaryState(taskId: string, startedAtMs: number | null = 
 		duplicates: 0,
 		firstFrameMs: null,
 		lastFrameMs: null,
+		recentFrameMs: [],
 		firstReceivedMs: null,
 		lastReceivedMs: null,
 		longestGapMs: null,
@@ -81,6 +84,7 @@ export function reviveSummaryState(stored: unknown, taskId: string, startedAtMs:
 		s.version === 1 &&
 		s.taskId === taskId &&
 		typeof s.ended === 'boolean' &&
+		isRecentFrames(s.recentFrameMs) &&
 		COUNTS.every((k) => Number.isSafeInteger(s[k]) && s[k] >= 0) &&
 		TIMES.every((k) => s[k] === null || Number.isFinite(s[k]));
 	return valid ? s : createSummaryState(taskId, startedAtMs);
@@ -104,7 +108,7 @@ export interface SummaryWindow {
 export function recordSummaryWindow(state: SummaryState, window: SummaryWindow): { state: SummaryState; order: WindowOrder } {
 	if (state.ended) return { state, order: 'after_end' };
 	const frameMs = frameTimeMs(window.timestamp);
-	const order = orderOfWindow(state.lastFrameMs, frameMs);
+	const order = orderOfWindow(state.lastFrameMs, state.recentFrameMs, frameMs);
 	if (order === 'duplicate') return { state: { ...state, duplicates: state.duplicates + 1 }, order };
 	const gap = state.lastReceivedMs === null ? null : Math.max(0, window.receivedAt - state.lastReceivedMs);
 	return {
@@ -116,6 +120,7 @@ export function recordSummaryWindow(state: SummaryState, window: SummaryWindow):
 			late: state.late + (order === 'late' ? 1 : 0),
 			firstFrameMs: frameMs === null ? state.firstFrameMs : Math.min(frameMs, state.firstFrameMs ?? frameMs),
 			lastFrameMs: frameMs === null ? state.lastFrameMs : Math.max(frameMs, state.lastFrameMs ?? frameMs),
+			recentFrameMs: rememberFrame(state.recentFrameMs, frameMs),
 			firstReceivedMs: state.firstReceivedMs ?? window.receivedAt,
 			lastReceivedMs: Math.max(window.receivedAt, state.lastReceivedMs ?? window.receivedAt),
 			longestGapMs: gap === null ? state.longestGapMs : Math.max(gap, state.longestGapMs ?? 0),

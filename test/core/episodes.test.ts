@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
 	DEFAULT_EPISODE_OPTIONS,
 	EPISODE_TEXT_LIMIT,
+	RECENT_FRAMES,
 	EpisodeOptions,
 	EpisodeState,
 	EpisodeTransition,
@@ -197,10 +198,20 @@ describe('the episode machine', () => {
 		expect(events[1].episode).toMatchObject({ ended_at: at(15), windows: 2 });
 	});
 
-	it('leaves the state as it was for a duplicate or late window', () => {
+	it('leaves the state as it was for a duplicate; a late window is only remembered, to tell its repeats', () => {
 		const state = stepEpisodes(createEpisodeState('task-1'), win(10, true), opts()).state;
 		expect(stepEpisodes(state, win(10, false), opts())).toEqual({ state, events: [], order: 'duplicate' });
-		expect(stepEpisodes(state, win(5, false), opts())).toEqual({ state, events: [], order: 'late' });
+		const late = stepEpisodes(state, win(5, false), opts());
+		expect(late).toEqual({ state: { ...state, recentFrameMs: [T0 + 10000, T0 + 5000] }, events: [], order: 'late' });
+		expect(stepEpisodes(late.state, win(5, false), opts()).order).toBe('duplicate');
+	});
+
+	it('tells a repeat of any of the last 32 windows from a late one, with a bounded memory', () => {
+		const windows = Array.from({ length: 40 }, (_, i) => win(i * 5, false));
+		const { state } = run(windows, opts());
+		expect(state.recentFrameMs).toHaveLength(RECENT_FRAMES);
+		expect(stepEpisodes(state, win(8 * 5, true), opts()).order).toBe('duplicate');
+		expect(stepEpisodes(state, win(7 * 5, true), opts()).order).toBe('late');
 	});
 
 	it('applies windows without a frame timestamp in arrival order, timed by arrival', () => {
@@ -431,7 +442,8 @@ describe('the episode machine, on random deliveries (duplicates, reordering, gap
 					end,
 				);
 				expect(delivered.events).toEqual(ordered.events);
-				expect(delivered.state).toEqual(ordered.state);
+				// the same state but for the memory of late windows' frame times
+				expect({ ...delivered.state, recentFrameMs: [] }).toEqual({ ...ordered.state, recentFrameMs: [] });
 				expect(delivered.orders.filter((o) => o === 'in_order')).toHaveLength(applied(delivery).length);
 			}),
 			RUNS,
@@ -474,7 +486,7 @@ describe('the episode machine, on random deliveries (duplicates, reordering, gap
 				let direct = createEpisodeState('task-1');
 				for (const window of delivery.map(windowOf)) {
 					direct = stepEpisodes(direct, window, options).state;
-					expect(JSON.stringify(direct).length).toBeLessThan(1200);
+					expect(JSON.stringify(direct).length).toBeLessThan(1600);
 				}
 				expect(run(delivery.map(windowOf), options).state).toEqual(direct);
 				void frames;
