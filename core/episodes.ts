@@ -195,8 +195,24 @@ export function createEpisodeState(taskId: string): EpisodeState {
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isNumberOrNull = (v: unknown) => v === null || isNumber(v);
-/** A stored list of recent frame times (EpisodeState.recentFrameMs, SummaryState.recentFrameMs). */
-export const isRecentFrames = (v: unknown): v is number[] => Array.isArray(v) && v.length <= RECENT_FRAMES && v.every(isNumber);
+const isRecentFrames = (v: unknown): v is number[] => Array.isArray(v) && v.length <= RECENT_FRAMES && v.every(isNumber);
+
+/**
+ * What every per-stream state of this design has (episodes, summary): this version, this task,
+ * the end flag and the window ordering memory.
+ */
+export function isStreamRecord(stored: unknown, taskId: string): stored is { version: 1; taskId: string; ended: boolean; lastFrameMs: number | null; recentFrameMs: number[] } {
+	const s = stored as EpisodeState;
+	return (
+		typeof stored === 'object' &&
+		stored !== null &&
+		s.version === 1 &&
+		s.taskId === taskId &&
+		typeof s.ended === 'boolean' &&
+		isNumberOrNull(s.lastFrameMs) &&
+		isRecentFrames(s.recentFrameMs)
+	);
+}
 const isSnapshot = (v: unknown): boolean =>
 	typeof v === 'object' && v !== null && typeof (v as EpisodeSnapshot).text === 'string' && typeof (v as EpisodeSnapshot).fields === 'object';
 
@@ -207,13 +223,7 @@ const isSnapshot = (v: unknown): boolean =>
 export function reviveEpisodeState(stored: unknown, taskId: string): EpisodeState {
 	const s = stored as EpisodeState;
 	const valid =
-		typeof stored === 'object' &&
-		stored !== null &&
-		s.version === 1 &&
-		s.taskId === taskId &&
-		typeof s.ended === 'boolean' &&
-		isNumberOrNull(s.lastFrameMs) &&
-		isRecentFrames(s.recentFrameMs) &&
+		isStreamRecord(stored, taskId) &&
 		isNumber(s.started) &&
 		isNumberOrNull(s.cooldownUntilMs) &&
 		(s.pending === null || (typeof s.pending === 'object' && isNumber(s.pending.windows) && isNumber(s.pending.firstAtMs) && isSnapshot(s.pending.first))) &&

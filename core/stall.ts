@@ -66,9 +66,14 @@ export function reviveStallState(stored: unknown, startedAtMs: number): StallSta
 const gapSeconds = (fromMs: number, toMs: number) => Math.max(0, Math.round(toMs - fromMs)) / 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Whether the stream is stalled at `nowMs` (for a status), whatever was reported. */
+export function isStalled(state: StallState, nowMs: number, stallSeconds: number): boolean {
+	return stallSeconds > 0 && nowMs - state.lastCallbackAtMs >= stallSeconds * 1000;
+}
+
 /** For a host timer: has the stream just stalled? At most one stream_stalled per gap. */
 export function checkStall(state: StallState, nowMs: number, stallSeconds: number): { state: StallState; transition: StallTransition | null } {
-	if (stallSeconds <= 0 || state.stalled || nowMs - state.lastCallbackAtMs < stallSeconds * 1000) return { state, transition: null };
+	if (state.stalled || !isStalled(state, nowMs, stallSeconds)) return { state, transition: null };
 	return {
 		state: { ...state, stalled: true },
 		transition: { event: 'stream_stalled', gap_s: gapSeconds(state.lastCallbackAtMs, nowMs), since: iso(state.lastCallbackAtMs), at: iso(nowMs) },

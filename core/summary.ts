@@ -3,7 +3,7 @@
 // ESTIMATE. Plain JSON state per stream, a handful of numbers: reloadable between callbacks.
 import { Status } from './contract';
 import { billedMinutes, estimateBilledSeconds } from './cost';
-import { WindowOrder, frameTimeMs, isRecentFrames, orderOfWindow, rememberFrame } from './episodes';
+import { WindowOrder, frameTimeMs, isStreamRecord, orderOfWindow, rememberFrame } from './episodes';
 
 /**
  * Why a stream ended. From a final callback's status (assumed codes; see streamEndReason), or
@@ -73,18 +73,13 @@ export function createSummaryState(taskId: string, startedAtMs: number | null = 
 }
 
 const COUNTS = ['windows', 'matched', 'parseErrors', 'late', 'duplicates'] as const;
-const TIMES = ['startedAtMs', 'firstFrameMs', 'lastFrameMs', 'firstReceivedMs', 'lastReceivedMs', 'longestGapMs'] as const;
+const TIMES = ['startedAtMs', 'firstFrameMs', 'firstReceivedMs', 'lastReceivedMs', 'longestGapMs'] as const;
 
 /** A stored state for this task, or a fresh one when it is missing, corrupt or another task's. */
 export function reviveSummaryState(stored: unknown, taskId: string, startedAtMs: number | null = null): SummaryState {
 	const s = stored as SummaryState;
 	const valid =
-		typeof stored === 'object' &&
-		stored !== null &&
-		s.version === 1 &&
-		s.taskId === taskId &&
-		typeof s.ended === 'boolean' &&
-		isRecentFrames(s.recentFrameMs) &&
+		isStreamRecord(stored, taskId) &&
 		COUNTS.every((k) => Number.isSafeInteger(s[k]) && s[k] >= 0) &&
 		TIMES.every((k) => s[k] === null || Number.isFinite(s[k]));
 	return valid ? s : createSummaryState(taskId, startedAtMs);

@@ -1,12 +1,12 @@
 import {
 	AnswerField,
 	AnswerFieldLimits,
-	InputError,
 	answerInstruction,
 	composeUserPrompt,
 	validateAnswerFields,
 	validateAnswerFormat,
 } from '../../core';
+import { thrown } from './thrown';
 
 const kitchen = [
 	{ name: 'boiling_over', type: 'boolean', description: 'Is the pan boiling over?' },
@@ -25,16 +25,6 @@ Example: {"boiling_over": false, "people": 0, "state": "calm", "note": "..."}`;
 
 /** ANSWER-FORMAT.md's rules, as the sandbox applies them. */
 const FIELD_LINE = /^- "([A-Za-z_][A-Za-z0-9_]*)" \((true or false|number|string|one of: "[^"]*"(?:, "[^"]*")*)\): (.*)$/;
-
-function thrown(action: () => unknown): InputError {
-	try {
-		action();
-	} catch (error) {
-		if (error instanceof InputError) return error;
-		throw error;
-	}
-	throw new Error('expected an InputError');
-}
 
 describe('answer fields', () => {
 	it('validates the kitchen example into declarations', () => {

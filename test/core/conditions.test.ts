@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 
-import { AnswerFields, ConditionInput, InputError, compileAnswerReader, compileCondition, validateAnswerFields } from '../../core';
+import { AnswerFields, ConditionInput, compileAnswerReader, compileCondition, validateAnswerFields } from '../../core';
 import { KITCHEN_FIELDS } from './answer-corpus';
+import { thrown } from './thrown';
 
 const kitchen = validateAnswerFields(KITCHEN_FIELDS);
 const answer = (fields: Partial<AnswerFields>, text = '') => ({
@@ -9,16 +10,6 @@ const answer = (fields: Partial<AnswerFields>, text = '') => ({
 	fields: { boiling_over: false, people: 0, state: 'calm', note: '', ...fields } as AnswerFields,
 });
 const rules = (list: unknown[], combine?: 'all' | 'any'): ConditionInput => ({ type: 'fields', rules: list, combine });
-
-function thrown(action: () => unknown): InputError {
-	try {
-		action();
-	} catch (error) {
-		if (error instanceof InputError) return error;
-		throw error;
-	}
-	throw new Error('expected an InputError');
-}
 
 describe('text conditions', () => {
 	it('keywords: any one, case-insensitive unless asked, in either answer format', () => {

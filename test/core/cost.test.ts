@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import {
 	BILLING_INTERVAL_SECONDS,
 	DailyUsageState,
-	InputError,
 	billedMinutes,
 	checkDailyBudget,
 	createDailyUsage,
@@ -14,6 +13,7 @@ import {
 	utcDay,
 	validateDailyBudget,
 } from '../../core';
+import { thrown } from './thrown';
 
 const NOON = Date.UTC(2025, 9, 22, 12, 0, 0);
 const MIDNIGHT = Date.UTC(2025, 9, 23, 0, 0, 0);
@@ -66,15 +66,7 @@ describe('daily budget', () => {
 		expect(validateDailyBudget('')).toBe(0);
 		expect(validateDailyBudget('120')).toBe(120);
 		for (const bad of [-1, 'lots', 100001, NaN, {}]) {
-			const error = (() => {
-				try {
-					validateDailyBudget(bad);
-				} catch (e) {
-					return e;
-				}
-			})() as InputError;
-			expect(error).toBeInstanceOf(InputError);
-			expect(error.field).toBe('Daily Budget (Stream-Minutes)');
+			expect(thrown(() => validateDailyBudget(bad)).field).toBe('Daily Budget (Stream-Minutes)');
 		}
 	});
 

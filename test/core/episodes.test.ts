@@ -8,7 +8,6 @@ import {
 	EpisodeState,
 	EpisodeTransition,
 	EpisodeWindow,
-	InputError,
 	createEpisodeState,
 	endEpisodes,
 	reviveEpisodeState,
@@ -16,6 +15,7 @@ import {
 	validateEpisodeOptions,
 	windowTimeMs,
 } from '../../core';
+import { thrown } from './thrown';
 
 const T0 = Date.UTC(2025, 9, 22, 12, 0, 0);
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
@@ -49,16 +49,6 @@ const names = (events: EpisodeTransition[]) => events.map((e) => e.event);
 
 /** Enough random runs to meet the rare cases (a match just inside a cooldown, a late duplicate…). */
 const RUNS = { numRuns: 500 };
-
-function thrown(action: () => unknown): InputError {
-	try {
-		action();
-	} catch (error) {
-		if (error instanceof InputError) return error;
-		throw error;
-	}
-	throw new Error('expected an InputError');
-}
 
 describe('episode options', () => {
 	it('defaults to start after 1, end after 2, no reminder, no cooldown', () => {

@@ -2,16 +2,17 @@ import fc from 'fast-check';
 
 import {
 	DEFAULT_STALL_SECONDS,
-	InputError,
 	StallState,
 	StallTransition,
 	checkStall,
 	createStallState,
+	isStalled,
 	nextStallCheckAt,
 	noteCallback,
 	reviveStallState,
 	validateStallSeconds,
 } from '../../core';
+import { thrown } from './thrown';
 
 const T0 = Date.UTC(2025, 9, 22, 12, 0, 0);
 const s = (seconds: number) => T0 + seconds * 1000;
@@ -27,14 +28,9 @@ describe('stall limit', () => {
 	});
 
 	it.each([[5], [-1], [86401], ['soon'], [NaN], [{}]])('refuses %p, naming the option', (value) => {
-		try {
-			validateStallSeconds(value);
-			throw new Error('accepted');
-		} catch (error) {
-			expect(error).toBeInstanceOf(InputError);
-			expect((error as InputError).field).toBe('Stalled After (Seconds)');
-			expect((error as InputError).message).toMatch(/0 \(off\) or a number of seconds from 10 to 86400/);
-		}
+		const error = thrown(() => validateStallSeconds(value));
+		expect(error.field).toBe('Stalled After (Seconds)');
+		expect(error.message).toMatch(/0 \(off\) or a number of seconds from 10 to 86400/);
 	});
 });
 
@@ -43,6 +39,7 @@ describe('stall detection', () => {
 		let state = createStallState(s(0));
 		expect(nextStallCheckAt(state, 30)).toBe(s(30));
 		expect(checkStall(state, s(29.999), 30).transition).toBeNull();
+		expect([isStalled(state, s(29.999), 30), isStalled(state, s(30), 30), isStalled(state, s(10 ** 6), 0)]).toEqual([false, true, false]);
 		const stalled = checkStall(state, s(31), 30);
 		expect(stalled.transition).toEqual({ event: 'stream_stalled', gap_s: 31, since: iso(0), at: iso(31) });
 		state = stalled.state;
