@@ -11,3 +11,4 @@ export * from './callback-url';
 export * from './secrets';
 export * from './filter';
 export * from './results';
+export * from './events';
