@@ -1,5 +1,7 @@
 import { CALLBACK_TOKEN_PARAM, Limits, Status } from './contract';
+import { isPlainObject, own } from './json';
 import { verifySecret, verifySecretDigest } from './secrets';
+import { isTaskId } from './validate';
 
 /** One result of a frame window (or the end of a stream), as the hosts emit it. */
 export interface CallbackEvent {
@@ -27,16 +29,6 @@ const reject = (httpStatus: CallbackRejection['httpStatus'], reason: string): Ca
 });
 const tooLarge = () => reject(413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
 
-const TASK_ID = /^[A-Za-z0-9._~-]{1,128}$/;
-
-function own(object: object, key: string): unknown {
-	return Object.prototype.hasOwnProperty.call(object, key) ? (object as Record<string, unknown>)[key] : undefined;
-}
-
-function isPlainObject(value: unknown): value is object {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Lone surrogates and NUL characters break databases and JSON encoders further down a flow. */
 function cleanText(text: string): string {
 	const withWellFormed = text as string & { toWellFormed?: () => string };
@@ -63,7 +55,7 @@ export function normaliseTimestamp(value: unknown): string | null {
 export function parseCallbackPayload(payload: unknown): CallbackCheck {
 	if (!isPlainObject(payload)) return reject(400, 'The body must be a JSON object.');
 	const taskId = own(payload, 'task_id');
-	if (typeof taskId !== 'string' || !TASK_ID.test(taskId)) {
+	if (!isTaskId(taskId)) {
 		return reject(400, 'task_id must be a task id string.');
 	}
 	const status = own(payload, 'status');

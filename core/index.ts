@@ -5,6 +5,7 @@ export * from './errors';
 export * from './validate';
 export * from './request';
 export * from './response';
+export * from './retry';
 export * from './key-check';
 export * from './callback';
 export * from './callback-url';
