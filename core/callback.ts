@@ -1,6 +1,6 @@
 import { CALLBACK_TOKEN_PARAM, Limits, Status } from './contract';
 import { isPlainObject, own } from './json';
-import { verifySecret, verifySecretDigest } from './secrets';
+import { ExpectedSecret, verifyExpectedSecret } from './secret-check';
 import { isTaskId } from './validate';
 
 /** One result of a frame window (or the end of a stream), as the hosts emit it. */
@@ -133,20 +133,13 @@ export interface CallbackRequest {
 	bodyLength?: number;
 }
 
-/** The secret a callback must carry: itself, or only its `secretDigest` where that is what is stored. */
-export type ExpectedSecret = string | { readonly digest: string };
-
-function verifyExpected(expected: ExpectedSecret, presented: unknown): boolean {
-	return typeof expected === 'string' ? verifySecret(expected, presented) : verifySecretDigest(expected.digest, presented);
-}
-
 /**
  * The whole receiver rule, in the order that costs an attacker most and us least:
  * method, then secret, then content type, size and payload.
  */
 export function checkCallbackRequest(request: CallbackRequest, expectedSecret: ExpectedSecret): CallbackCheck {
 	if (request.method.toUpperCase() !== 'POST') return reject(405, 'Only POST is accepted.');
-	if (!verifyExpected(expectedSecret, request.token)) {
+	if (!verifyExpectedSecret(expectedSecret, request.token)) {
 		return reject(401, `Missing or wrong "${CALLBACK_TOKEN_PARAM}" in the callback URL.`);
 	}
 	if (request.bodyLength !== undefined && request.bodyLength > Limits.callbackBodyBytes) return tooLarge();

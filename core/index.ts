@@ -10,5 +10,6 @@ export * from './key-check';
 export * from './callback';
 export * from './callback-url';
 export * from './secrets';
+export * from './secret-check';
 export * from './filter';
 export * from './results';

@@ -43,6 +43,14 @@ describe('secrets', () => {
 		}
 	});
 
+	it('encodes them as Node’s base64url does (the editor makes them in a browser, without Buffer)', () => {
+		for (const secret of Array.from({ length: 50 }, generateSecret)) {
+			const bytes = Buffer.from(secret, 'base64url');
+			expect(bytes).toHaveLength(32);
+			expect(bytes.toString('base64url')).toBe(secret);
+		}
+	});
+
 	it('verifies only the exact secret', () => {
 		const secret = generateSecret();
 		expect(verifySecret(secret, secret)).toBe(true);
