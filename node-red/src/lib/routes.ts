@@ -106,12 +106,12 @@ async function settleUnread(req: IncomingMessage, res: ServerResponse): Promise<
 	return true;
 }
 
-function createHandler(route: { receivers: Set<CallbackReceiver> }): Handler {
-	return (req, res) => {
-		const receivers = [...route.receivers];
-		const body = bodyOf(req, res);
-		let bodyRead = typeof body !== 'function';
-		const request = {
+/** Checks one request with the core, answers it, and hands it to the receiver whose secret it carried. */
+async function receive(receivers: readonly CallbackReceiver[], req: Parameters<Handler>[0], res: ServerResponse): Promise<void> {
+	const body = bodyOf(req, res);
+	let bodyRead = typeof body !== 'function';
+	const check = await checkCallback(
+		{
 			method: req.method ?? '',
 			contentType: req.headers['content-type'],
 			contentLength: req.headers['content-length'],
@@ -123,21 +123,26 @@ function createHandler(route: { receivers: Set<CallbackReceiver> }): Handler {
 							return body();
 						}
 					: body,
-		};
-		void checkCallback(request, receivers.map((r) => r.secret)).then(
-			async (check) => {
-				if (check.matched !== undefined && !bodyRead && !(await settleUnread(req, res))) return;
-				if (res.headersSent) return;
-				// Answer first: the sender must not wait for the flow.
-				if (check.ok) reply(res, 200);
-				else reply(res, check.httpStatus, check.reason);
-				if (check.matched !== undefined) receivers[check.matched].receive(check);
-				else if (!check.ok && check.httpStatus === 401) for (const r of receivers) r.unauthorised?.();
-			},
-			(error) => {
-				if (error !== SENDER_GONE) throw error;
-			},
-		);
+		},
+		receivers.map((r) => r.secret),
+	);
+	if (check.matched !== undefined && !bodyRead && !(await settleUnread(req, res))) return;
+	if (res.headersSent) return;
+	// Answer first: the sender must not wait for the flow.
+	if (check.ok) reply(res, 200);
+	else reply(res, check.httpStatus, check.reason);
+	if (check.matched !== undefined) receivers[check.matched].receive(check);
+	else if (!check.ok && check.httpStatus === 401) for (const r of receivers) r.unauthorised?.();
+}
+
+function createHandler(RED: NodeAPI, route: { receivers: Set<CallbackReceiver> }): Handler {
+	return (req, res) => {
+		receive([...route.receivers], req, res).catch((error: unknown) => {
+			if (error === SENDER_GONE) return;
+			// Never an unhandled rejection, which would end Node-RED: a 500 without details, the reason logged.
+			RED.log.warn(`memories.ai results: a callback could not be processed: ${error instanceof Error ? error.message : String(error)}`);
+			if (!res.headersSent) reply(res, 500, 'The callback could not be processed.');
+		});
 	};
 }
 
@@ -166,7 +171,7 @@ export function addCallbackRoute(RED: NodeAPI, path: string, receiver: CallbackR
 	let route = routes.get(path);
 	if (!route) {
 		const receivers = new Set<CallbackReceiver>();
-		route = { receivers, handler: createHandler({ receivers }) };
+		route = { receivers, handler: createHandler(RED, { receivers }) };
 		routes.set(path, route);
 		app.all(path, ...middlewareOf(RED), route.handler);
 	}
