@@ -9,7 +9,7 @@ import {
 	resultItem,
 	stallItem,
 	summaryItem,
-	toResultPayload,
+	resultOutput,
 } from '../../core';
 
 const T0 = Date.UTC(2025, 9, 22, 12, 0, 0);
@@ -38,8 +38,8 @@ const episode = {
 
 describe('item shapes', () => {
 	it('a result has today\'s fields, plus its typed fields in JSON mode', () => {
-		expect(resultItem(event())).toEqual({ event: 'result', ...toResultPayload(event()) });
-		expect(resultItem(event(), { boiling_over: true })).toEqual({ event: 'result', ...toResultPayload(event()), fields: { boiling_over: true } });
+		expect(resultItem(event())).toEqual(resultOutput(event()));
+		expect(resultItem(event(), { boiling_over: true })).toEqual({ ...resultOutput(event()), fields: { boiling_over: true } });
 		expect(resultItem(event(), null, { gap_s: 61, late: true })).toMatchObject({ gap_s: 61, late: true });
 		expect(Object.keys(resultItem(event(), undefined, { late: false }))).toEqual(BASE_KEYS);
 	});
@@ -58,8 +58,8 @@ describe('item shapes', () => {
 
 	it('an episode item is dated by its window and carries the episode', () => {
 		expect(episodeItem(event(), { event: 'episode_started', episode })).toEqual({
+			...resultOutput(event()),
 			event: 'episode_started',
-			...toResultPayload(event()),
 			episode,
 		});
 		const end = maxDurationEndEvent('t1', 60, T0);
