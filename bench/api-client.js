@@ -1,8 +1,31 @@
 'use strict';
-// 3. Node-RED start/stop client (node-red/dist/lib/api-client.js) vs a raw undici.request with one
-// Agent, 1,000 sequential calls each against the sandbox in its own process.
+// 3. Node-RED start/stop client (the core's stream client over node-red/src/lib/undici-transport.ts,
+// as the package's nodes bundle them) vs a raw undici.request with one Agent, 1,000 sequential
+// calls each against the sandbox in its own process.
 const path = require('node:path');
 const { startChild, ask, median, fmt, ratio, verdict, table } = require('./lib/util');
+
+/**
+ * The Node-RED nodes' client, bundled from the repository's sources as the nodes are, into `root`
+ * (the run's snapshot), whose node_modules provide undici.
+ */
+function nodeRedClient(root) {
+	const outfile = path.join(root, 'build/bench/node-red-client.js');
+	require('esbuild').buildSync({
+		stdin: {
+			contents: "export { createStreamClient } from '../core/stream-client'; export { createUndiciTransport } from '../node-red/src/lib/undici-transport';",
+			resolveDir: __dirname,
+			loader: 'ts',
+		},
+		bundle: true,
+		platform: 'node',
+		format: 'cjs',
+		external: ['undici'],
+		outfile,
+		logLevel: 'warning',
+	});
+	return require(outfile);
+}
 
 const CALLBACK = 'http://127.0.0.1:9/bench/callback?token=bench-callback-token-0123456789';
 const PARAMS = {
@@ -15,10 +38,9 @@ const PARAMS = {
 
 /** @param {{root: string, calls: number, rounds: number, log: (s: string) => void}} ctx */
 async function run(ctx) {
-	const distLib = path.join(ctx.root, 'node-red/dist/lib');
-	const { ApiClient } = require(path.join(distLib, 'api-client.js'));
+	const { createStreamClient, createUndiciTransport } = nodeRedClient(ctx.root);
 	// The very undici the client uses, so both sides run the same HTTP code.
-	const undici = require(require.resolve('undici', { paths: [distLib] }));
+	const undici = require(require.resolve('undici', { paths: [path.join(ctx.root, 'build/bench')] }));
 	const sandbox = await startChild(path.join(__dirname, 'lib/sandbox-process.js'), [], { env: { ...process.env, BENCH_ROOT: ctx.root } });
 	const { url, key } = sandbox.info;
 	const connections = async () => (await ask(sandbox.proc, { cmd: 'connections' })).connections;
@@ -26,7 +48,9 @@ async function run(ctx) {
 	/** One measurement: `calls` sequential calls, start and stop alternating, by a fresh client. */
 	const clients = {
 		async ours(calls) {
-			const client = new ApiClient({ baseUrl: url, apiKey: key });
+			const transport = createUndiciTransport();
+			const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+			const client = createStreamClient({ baseUrl: url, apiKey: key, transport: transport.send, sleep, now: Date.now });
 			try {
 				for (let i = 0; i < calls / 2; i++) {
 					const { taskId } = await client.start(PARAMS);
@@ -34,7 +58,7 @@ async function run(ctx) {
 					if (outcome !== 'stopped') throw new Error(`ours: stop → ${outcome}`);
 				}
 			} finally {
-				await client.close();
+				await transport.close();
 			}
 		},
 		raw: (calls) => rawCalls(calls, new undici.Agent({ keepAliveTimeout: 30000 })),
@@ -90,14 +114,14 @@ async function run(ctx) {
 		const pool1Ratio = ratioTo('rawPool1');
 		const sockets = Object.fromEntries(names.map((n) => [n, Math.max(...runs[n].map((r) => r.sockets))]));
 		const label = {
-			ours: '**ours**: `ApiClient` (node-red/dist)',
+			ours: '**ours**: the Node-RED nodes\' stream client',
 			raw: '**raw**: `undici.request`, one `Agent`',
 			rawPool1: 'raw: `undici.request`, one `Pool` with `connections: 1`',
 		};
 		const markdown = [
 			`Each measurement: a fresh client makes ${fmt(ctx.calls)} sequential calls to the sandbox (its own Node process on 127.0.0.1), ` +
 				'start and stop alternating (a start, then the stop of that task: the key never reaches its 4-stream limit and no task is left). ' +
-				'**ours**: `ApiClient` from `node-red/dist/lib/api-client.js` (`start(params)` / `stop(taskId)`: request built by the core, undici `request` over the ' +
+				'**ours**: the core\'s `createStreamClient` over the Node-RED package\'s undici transport, as its nodes bundle them (`start(input)` / `stop(taskId)`: input validated and request built by the core, undici `request` over the ' +
 				"client's keep-alive `Agent` (up to 8 connections) with 30 s header/body timeouts, answer interpreted by the core). **raw**: `undici.request` with one `Agent`, the same URLs, headers and JSON bodies, " +
 				'`JSON.parse` of the answer; and, for reference, the same over one `Pool` limited to a single connection. Same undici module for all. ' +
 				"Sockets: TCP connections the sandbox accepted during the measurement (its server's `connection` events). " +

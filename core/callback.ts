@@ -1,5 +1,8 @@
-import { CALLBACK_TOKEN_PARAM, Limits, Status } from './contract';
-import { verifySecret, verifySecretDigest } from './secrets';
+// Reading a callback's body: the documented payload, the content types and the size limit. What
+// comes before (method, secret) is callback-check.ts.
+import { Limits, Status } from './contract';
+import { isPlainObject, own } from './json';
+import { isTaskId } from './validate';
 
 /** One result of a frame window (or the end of a stream), as the hosts emit it. */
 export interface CallbackEvent {
@@ -18,24 +21,17 @@ export type CallbackRejection = {
 	httpStatus: 400 | 401 | 405 | 413 | 415;
 	reason: string;
 };
-export type CallbackCheck = { ok: true; event: CallbackEvent } | CallbackRejection;
+/** A body read as the documented payload, or why it cannot be. */
+export type CallbackReading = { ok: true; event: CallbackEvent } | CallbackRejection;
 
-const reject = (httpStatus: CallbackRejection['httpStatus'], reason: string): CallbackRejection => ({
+export const rejectCallback = (httpStatus: CallbackRejection['httpStatus'], reason: string): CallbackRejection => ({
 	ok: false,
 	httpStatus,
 	reason,
 });
-const tooLarge = () => reject(413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
-
-const TASK_ID = /^[A-Za-z0-9._~-]{1,128}$/;
-
-function own(object: object, key: string): unknown {
-	return Object.prototype.hasOwnProperty.call(object, key) ? (object as Record<string, unknown>)[key] : undefined;
-}
-
-function isPlainObject(value: unknown): value is object {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const reject = rejectCallback;
+export const callbackTooLarge = (): CallbackRejection => reject(413, `The body is larger than ${Limits.callbackBodyBytes} bytes.`);
+export const NOT_JSON_TYPE = 'The body must be JSON (Content-Type: application/json).';
 
 /** Lone surrogates and NUL characters break databases and JSON encoders further down a flow. */
 function cleanText(text: string): string {
@@ -60,10 +56,10 @@ export function normaliseTimestamp(value: unknown): string | null {
 }
 
 /** Validates an already parsed callback body (documented payload; extra fields are ignored). */
-export function parseCallbackPayload(payload: unknown): CallbackCheck {
+export function parseCallbackPayload(payload: unknown): CallbackReading {
 	if (!isPlainObject(payload)) return reject(400, 'The body must be a JSON object.');
 	const taskId = own(payload, 'task_id');
-	if (typeof taskId !== 'string' || !TASK_ID.test(taskId)) {
+	if (!isTaskId(taskId)) {
 		return reject(400, 'task_id must be a task id string.');
 	}
 	const status = own(payload, 'status');
@@ -96,23 +92,24 @@ export function parseCallbackPayload(payload: unknown): CallbackCheck {
 	};
 }
 
-function isJsonContentType(contentType: string | undefined): boolean {
+export function isJsonContentType(contentType: string | undefined): boolean {
 	// Tolerated: no content type at all (undocumented delivery details); refused: any other type.
 	if (contentType === undefined || contentType.trim() === '') return true;
 	const type = contentType.split(';')[0].trim().toLowerCase();
 	return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 }
 
-function utf8Length(text: string): number {
+/** Bytes of `text` in UTF-8, or at least more than the limit when it is over it anyway. */
+export function utf8Length(text: string): number {
 	// UTF-8 never takes fewer bytes than UTF-16 code units: skip encoding what is too long anyway.
 	return text.length > Limits.callbackBodyBytes ? text.length : new TextEncoder().encode(text).byteLength;
 }
 
 /** Validates a raw body: size, content type, JSON syntax, then the payload. */
-export function parseCallbackBody(raw: string | Uint8Array, contentType?: string): CallbackCheck {
-	if (!isJsonContentType(contentType)) return reject(415, 'The body must be JSON (Content-Type: application/json).');
+export function parseCallbackBody(raw: string | Uint8Array, contentType?: string): CallbackReading {
+	if (!isJsonContentType(contentType)) return reject(415, NOT_JSON_TYPE);
 	const size = typeof raw === 'string' ? utf8Length(raw) : raw.byteLength;
-	if (size > Limits.callbackBodyBytes) return tooLarge();
+	if (size > Limits.callbackBodyBytes) return callbackTooLarge();
 	const text = typeof raw === 'string' ? raw : new TextDecoder('utf-8', { fatal: false }).decode(raw);
 	let payload: unknown;
 	try {
@@ -121,52 +118,4 @@ export function parseCallbackBody(raw: string | Uint8Array, contentType?: string
 		return reject(400, 'The body is not valid JSON.');
 	}
 	return parseCallbackPayload(payload);
-}
-
-export interface CallbackRequest {
-	method: string;
-	contentType?: string;
-	/** The `token` query value as the host parsed it (string, array, undefined…). */
-	token: unknown;
-	/**
-	 * Raw bytes or text when the host reads the body itself; a parsed value when the host's
-	 * framework already parsed JSON (then `bodyIsParsed` must be true).
-	 */
-	body: unknown;
-	bodyIsParsed?: boolean;
-	/**
-	 * The body's size in bytes when the host has no raw bytes to show for it: the framework parsed
-	 * it already, or the host stopped reading past `Limits.callbackBodyBytes` (body undefined).
-	 */
-	bodyLength?: number;
-}
-
-/** The secret a callback must carry: itself, or only its `secretDigest` where that is what is stored. */
-export type ExpectedSecret = string | { readonly digest: string };
-
-function verifyExpected(expected: ExpectedSecret, presented: unknown): boolean {
-	return typeof expected === 'string' ? verifySecret(expected, presented) : verifySecretDigest(expected.digest, presented);
-}
-
-/**
- * The whole receiver rule, in the order that costs an attacker most and us least:
- * method, then secret, then content type, size and payload.
- */
-export function checkCallbackRequest(request: CallbackRequest, expectedSecret: ExpectedSecret): CallbackCheck {
-	if (request.method.toUpperCase() !== 'POST') return reject(405, 'Only POST is accepted.');
-	if (!verifyExpected(expectedSecret, request.token)) {
-		return reject(401, `Missing or wrong "${CALLBACK_TOKEN_PARAM}" in the callback URL.`);
-	}
-	if (request.bodyLength !== undefined && request.bodyLength > Limits.callbackBodyBytes) return tooLarge();
-	if (request.bodyIsParsed) {
-		if (!isJsonContentType(request.contentType)) {
-			return reject(415, 'The body must be JSON (Content-Type: application/json).');
-		}
-		return parseCallbackPayload(request.body);
-	}
-	if (typeof request.body === 'string' || request.body instanceof Uint8Array) {
-		return parseCallbackBody(request.body, request.contentType);
-	}
-	if (request.body === undefined || request.body === null) return reject(400, 'The body is empty.');
-	return reject(400, 'The body must be JSON.');
 }

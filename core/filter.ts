@@ -1,4 +1,5 @@
-import type { CallbackEvent } from './callback';
+// The "Emit" rules: which results a receiver passes on. Stateless: "only when the text changes"
+// compares with the previous text, which the result gate (gate.ts) remembers per stream.
 import { InputError } from './errors';
 
 /** Which results a receiver passes on. Ended events always pass: they say billing has stopped. */
@@ -11,12 +12,6 @@ export interface FilterOptions {
 	/** For `regex`: `boil(ing)? over` or `/boil(ing)? over/i`. */
 	pattern?: string;
 	caseSensitive?: boolean;
-	/** How many tasks' last texts `changes` remembers. */
-	maxTasks?: number;
-}
-
-export interface ResultFilter {
-	accepts(event: CallbackEvent): boolean;
 }
 
 export const FILTER_MODES: readonly FilterMode[] = ['all', 'changes', 'keywords', 'regex'];
@@ -56,35 +51,31 @@ export function parseRegex(pattern: string | undefined, caseSensitive = false): 
 	}
 }
 
-function normalise(text: string): string {
+/** How results are compared for `changes`: surrounding and repeated white space does not count. */
+export function normaliseText(text: string): string {
 	return text.trim().replace(/\s+/g, ' ');
+}
+
+/** A filter's settings, checked and compiled. Ended events are not its business (they always pass). */
+export interface FilterRule {
+	mode: FilterMode;
+	/**
+	 * Whether a result passes. `previousText`: the stream's previous result, as `normaliseText`
+	 * made it (for `changes`; undefined for the first).
+	 */
+	passes(text: string, previousText: string | undefined): boolean;
 }
 
 /**
  * @throws InputError for an unknown mode, an empty keyword list or an invalid expression
  */
-export function createResultFilter(options: FilterOptions): ResultFilter {
-	switch (options.mode) {
+export function compileFilter(options: FilterOptions): FilterRule {
+	const mode = options.mode;
+	switch (mode) {
 		case 'all':
-			return { accepts: () => true };
-		case 'changes': {
-			const maxTasks = options.maxTasks ?? 1000;
-			const lastText = new Map<string, string>();
-			return {
-				accepts(event) {
-					if (event.ended) {
-						lastText.delete(event.taskId);
-						return true;
-					}
-					const text = normalise(event.text);
-					const previous = lastText.get(event.taskId);
-					lastText.delete(event.taskId); // re-insert: the map is kept in least-recent order
-					lastText.set(event.taskId, text);
-					if (lastText.size > maxTasks) lastText.delete(lastText.keys().next().value as string);
-					return previous !== text;
-				},
-			};
-		}
+			return { mode, passes: () => true };
+		case 'changes':
+			return { mode, passes: (text, previousText) => normaliseText(text) !== previousText };
 		case 'keywords': {
 			const keywords = parseKeywords(options.keywords);
 			if (keywords.length === 0) {
@@ -92,31 +83,13 @@ export function createResultFilter(options: FilterOptions): ResultFilter {
 			}
 			const fold = (s: string) => (options.caseSensitive ? s : s.toLowerCase());
 			const wanted = keywords.map(fold);
-			return { accepts: (event) => event.ended || wanted.some((k) => fold(event.text).includes(k)) };
+			return { mode, passes: (text) => wanted.some((k) => fold(text).includes(k)) };
 		}
 		case 'regex': {
 			const regex = parseRegex(options.pattern, options.caseSensitive);
-			return { accepts: (event) => event.ended || regex.test(event.text.slice(0, MAX_MATCH_TEXT)) };
+			return { mode, passes: (text) => regex.test(text.slice(0, MAX_MATCH_TEXT)) };
 		}
 		default:
-			throw new InputError('Emit', `Unknown filter "${String(options.mode)}": use one of ${FILTER_MODES.join(', ')}.`);
+			throw new InputError('Emit', `Unknown filter "${String(mode)}": use one of ${FILTER_MODES.join(', ')}.`);
 	}
-}
-
-/**
- * Drops repeated deliveries (the API documents no delivery guarantees): same task, same frame
- * window timestamp, same status. Remembers at most `capacity` deliveries.
- */
-export function createDuplicateGuard(capacity = 10000): { isDuplicate(event: CallbackEvent): boolean } {
-	const seen = new Set<string>();
-	return {
-		isDuplicate(event) {
-			if (event.timestamp === null) return false; // nothing to tell two windows apart by
-			const key = `${event.taskId}\u0000${event.timestamp}\u0000${event.status}`;
-			if (seen.has(key)) return true;
-			seen.add(key);
-			if (seen.size > capacity) seen.delete(seen.values().next().value as string);
-			return false;
-		},
-	};
 }

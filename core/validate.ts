@@ -174,7 +174,24 @@ const FIELD_NAMES: Record<keyof StartParams, string> = {
 	thinking: 'Thinking',
 };
 
-const TASK_ID = /^[A-Za-z0-9._~-]+$/;
+/** The characters a task id may have: they keep it a single path segment of the stop URL. */
+const TASK_ID_CHARACTERS = /^[A-Za-z0-9._~-]+$/;
+
+/**
+ * The one task-id rule, for ids we send (Stop) and ids we receive (Start's answer, callbacks):
+ * 1 to `Limits.taskIdLength` plain characters, and not "." or "..", which a URL resolves away
+ * (a task answered with ".." could never be stopped).
+ */
+export function isTaskId(value: unknown): value is string {
+	return (
+		typeof value === 'string' &&
+		value.length > 0 &&
+		value.length <= Limits.taskIdLength &&
+		TASK_ID_CHARACTERS.test(value) &&
+		value !== '.' &&
+		value !== '..'
+	);
+}
 
 /** @throws InputError when the value cannot be a task id returned by Start */
 export function validateTaskId(value: unknown): string {
@@ -183,7 +200,7 @@ export function validateTaskId(value: unknown): string {
 		throw new InputError('Task ID', 'Task ID is empty. Use the task_id that Start returned.');
 	}
 	if (typeof text !== 'string') throw new InputError('Task ID', 'Task ID must be text.');
-	if (text.length > Limits.taskIdLength || !TASK_ID.test(text) || text === '.' || text === '..') {
+	if (!isTaskId(text)) {
 		throw new InputError(
 			'Task ID',
 			`Task ID is not one that Start returns: it may only contain letters, digits, "-", "_" and "." (at most ${Limits.taskIdLength}).`,

@@ -6,7 +6,7 @@ import type { IHookFunctions } from 'n8n-workflow';
 import {
 	MIN_SECRET_LENGTH,
 	MemoriesApiError,
-	createResultFilter,
+	compileFilter,
 	generateSecret,
 	isStrongSecret,
 	secretDigest,
@@ -14,9 +14,10 @@ import {
 	withCallbackToken,
 } from '../../core';
 import { toNodeError } from '../shared/errors';
-import { startStream, stopStream } from '../shared/streams';
+import { readStreamFields } from '../shared/fields';
+import { streamClient } from '../shared/streams';
 import { openSession } from '../shared/transport';
-import { readFilterSettings } from './filter-settings';
+import { readGateSettings } from './gate-settings';
 import type { TriggerMode } from './mode';
 import { clearWatchState, readAndUpgradeWatchState, writeWatchState } from './watch-state';
 
@@ -48,7 +49,7 @@ export async function streamExists(this: IHookFunctions): Promise<boolean> {
 /** Refuses settings every callback would fail on (an invalid expression, no keywords). */
 function checkFilterSettings(context: IHookFunctions): void {
 	try {
-		createResultFilter(readFilterSettings(context).filter);
+		compileFilter(readGateSettings(context).filter);
 	} catch (error) {
 		throw toNodeError(context.getNode(), error);
 	}
@@ -67,25 +68,22 @@ export async function startWatching(this: IHookFunctions): Promise<boolean> {
 	}
 	try {
 		checkFilterSettings(this);
-		const session = await openSession(this);
+		const client = streamClient(this, await openSession(this));
 		validateMaxDuration(this.getNodeParameter('maxDurationMinutes', 0));
 		const leftover = readAndUpgradeWatchState(this);
 		// "Listen for test event" works on an in-memory copy of the static data: a stream the active
 		// workflow runs belongs to it, not to the test.
 		if (leftover && this.getActivationMode() !== 'manual') {
 			// A stream of an earlier activation that was not stopped: stop it before starting anew.
-			await stopStream(this, session, leftover.taskId);
+			await client.stop(leftover.taskId);
 		}
 		clearWatchState(this);
 		const key = nodeKey(this);
 		const secret = pendingSecrets.get(key) ?? generateSecret();
 		let started;
 		try {
-			started = await startStream(this, session, {
-				rtmpUrl: this.getNodeParameter('rtmpUrl'),
-				userPrompt: this.getNodeParameter('userPrompt'),
-				systemPrompt: this.getNodeParameter('systemPrompt', undefined),
-				thinking: this.getNodeParameter('thinking', false),
+			started = await client.start({
+				...readStreamFields((name, fallback) => this.getNodeParameter(name, fallback)),
 				callbackUrl: withCallbackToken(this.getNodeWebhookUrl('default') as string, secret),
 			});
 		} catch (error) {
@@ -93,7 +91,7 @@ export async function startWatching(this: IHookFunctions): Promise<boolean> {
 			throw toNodeError(this.getNode(), error);
 		}
 		pendingSecrets.delete(key);
-		writeWatchState(this, { taskId: started.taskId, secretDigest: secretDigest(secret), startedAt: Date.now() });
+		writeWatchState(this, { taskId: started.taskId, secretDigest: secretDigest(secret), startedAt: started.startedAt });
 		return true;
 	} catch (error) {
 		throw toNodeError(this.getNode(), error);
@@ -104,7 +102,7 @@ export async function stopWatching(this: IHookFunctions): Promise<boolean> {
 	const state = readAndUpgradeWatchState(this);
 	if (modeOf(this) === 'receive' || !state) return true;
 	try {
-		await stopStream(this, await openSession(this), state.taskId);
+		await streamClient(this, await openSession(this)).stop(state.taskId);
 	} catch (error) {
 		// Keep the state: the next activation stops this task before starting another one.
 		const nodeError = toNodeError(this.getNode(), error);

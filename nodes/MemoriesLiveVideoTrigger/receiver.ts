@@ -1,52 +1,45 @@
-// Each callback: authenticate and validate it through the core, and start the workflow only for
-// results that pass the filters. Those n8n answers once their execution is registered; every other
-// callback is answered at once. Reads static data, never writes it (n8n's
-// queue mode runs webhooks in other processes).
-import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+// Each callback: the core checks it and the result gate decides what becomes of it; this file
+// carries the decision out. Results that start the workflow are answered by n8n once their
+// execution is registered; every other callback is answered at once. Reads static data, never
+// writes it (n8n's queue mode runs webhooks in other processes).
+import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import {
-	CallbackEvent,
+	CallbackBody,
 	ExpectedSecret,
-	StopOutcome,
-	checkCallbackRequest,
-	createDuplicateGuard,
-	createResultFilter,
-	maxDurationEndEvent,
-	maxDurationExceeded,
-	toResultPayload,
-	tokenFromQuery,
+	GateDecision,
+	OwnedStream,
+	ResultGate,
+	ResultOutput,
+	StreamStop,
+	checkCallback,
+	createMemoryGateStore,
+	createResultGate,
 	validateMaxDuration,
 } from '../../core';
-import { stopStream } from '../shared/streams';
+import { streamClient } from '../shared/streams';
 import { openSession } from '../shared/transport';
-import { readFilterSettings } from './filter-settings';
+import { readGateSettings } from './gate-settings';
 import type { TriggerMode } from './mode';
 import { readWatchState } from './watch-state';
 
-interface Receiver {
-	accepts(event: CallbackEvent): boolean;
-	isDuplicate(event: CallbackEvent): boolean;
-}
-
 /**
- * Filters with memory ("only on change", duplicates) per workflow node and configuration, kept
- * in this process. In queue mode each webhook process remembers on its own.
+ * Gates per workflow node and settings, with their memory ("only on change", duplicates) in this
+ * process. In queue mode each webhook process remembers on its own.
  */
-const receivers = new Map<string, Receiver>();
-const MAX_RECEIVERS = 200;
+const gates = new Map<string, ResultGate>();
+const MAX_GATES = 200;
 
-function receiverFor(context: IWebhookFunctions): Receiver {
-	const { filter: config, ignoreDuplicates } = readFilterSettings(context);
-	const key = JSON.stringify([context.getWorkflow().id, context.getNode().id, config, ignoreDuplicates]);
-	let receiver = receivers.get(key);
-	if (!receiver) {
-		const filter = createResultFilter(config);
-		const guard = ignoreDuplicates ? createDuplicateGuard() : { isDuplicate: () => false };
-		receiver = { accepts: (e) => filter.accepts(e), isDuplicate: (e) => guard.isDuplicate(e) };
-		receivers.set(key, receiver);
-		if (receivers.size > MAX_RECEIVERS) receivers.delete(receivers.keys().next().value as string);
+function gateFor(context: IWebhookFunctions): ResultGate {
+	const settings = readGateSettings(context);
+	const key = JSON.stringify([context.getWorkflow().id, context.getNode().id, settings]);
+	let gate = gates.get(key);
+	if (!gate) {
+		gate = createResultGate(settings, createMemoryGateStore());
+		gates.set(key, gate);
+		if (gates.size > MAX_GATES) gates.delete(gates.keys().next().value as string);
 	}
-	return receiver;
+	return gate;
 }
 
 function answer(context: IWebhookFunctions, httpStatus: number, reason?: string): IWebhookResponseData {
@@ -66,13 +59,8 @@ function acknowledge(context: IWebhookFunctions): void {
  * n8n answers (200, empty body: the webhook's responseData is 'noData') once it has registered the
  * execution, as for its Webhook node's "Respond Immediately".
  */
-function itemsOf(context: IWebhookFunctions, event: CallbackEvent, extra: IDataObject = {}, answered = true): IWebhookResponseData {
-	const json: IDataObject = {
-		...toResultPayload(event),
-		event: event.ended ? 'stream_ended' : 'result',
-		...extra,
-	};
-	const workflowData = [context.helpers.returnJsonArray([json])];
+function itemsOf(context: IWebhookFunctions, items: ResultOutput[], answered: boolean): IWebhookResponseData {
+	const workflowData = [context.helpers.returnJsonArray(items.map((item) => ({ ...item })))];
 	return answered ? { noWebhookResponse: true, workflowData } : { workflowData };
 }
 
@@ -83,65 +71,71 @@ function expectedSecret(context: IWebhookFunctions, mode: TriggerMode): Expected
 	return state ? { digest: state.secretDigest } : '';
 }
 
+/** Watch: the one stream the activation started, which the trigger alone answers for. */
+function ownedStream(context: IWebhookFunctions, mode: TriggerMode): OwnedStream | undefined {
+	const state = mode === 'watch' ? readWatchState(context) : undefined;
+	if (!state) return undefined;
+	const maxDurationMinutes = validateMaxDuration(context.getNodeParameter('maxDurationMinutes', 0));
+	return { taskId: state.taskId, startedAt: state.startedAt, maxDurationMinutes };
+}
+
+const STOP_WHY: Record<StreamStop['reason'], string> = {
+	not_owned: "results arrived for it with this trigger's secret",
+	max_duration: 'maximum duration reached',
+};
+
 /** A stop from the webhook never throws: a failure is logged, and the next result tries again. */
-async function stopFromWebhook(context: IWebhookFunctions, taskId: string, why: string): Promise<StopOutcome | undefined> {
+async function stopFromWebhook(context: IWebhookFunctions, gate: ResultGate, stop: StreamStop): Promise<IWebhookResponseData> {
+	let after: GateDecision;
 	try {
-		return await stopStream(context, await openSession(context), taskId);
+		const { outcome } = await streamClient(context, await openSession(context)).stop(stop.taskId);
+		after = gate.stopped(stop, outcome, Date.now());
 	} catch (error) {
 		const reason = error instanceof Error ? error.message : String(error);
-		context.logger.warn(`Memories.ai Live Video Trigger could not stop stream ${taskId} (${why}): ${reason}`);
-		return undefined;
+		context.logger.warn(`Memories.ai Live Video Trigger could not stop stream ${stop.taskId} (${STOP_WHY[stop.reason]}): ${reason}`);
+		return { noWebhookResponse: true };
 	}
+	return after.kind === 'emit' ? itemsOf(context, after.items, true) : { noWebhookResponse: true };
+}
+
+/** From version 1.1 n8n reads only some content types' bodies (JSON among them): the others' are read here. */
+async function bodyOf(context: IWebhookFunctions): Promise<CallbackBody> {
+	const request = context.getRequestObject();
+	if (request.rawBody === undefined && request.body === undefined && typeof request.readRawBody === 'function') {
+		await request.readRawBody();
+	}
+	const raw = (request as { rawBody?: unknown }).rawBody;
+	return raw instanceof Uint8Array ? { raw } : { parsed: context.getBodyData() };
 }
 
 async function handleCallback(context: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const request = context.getRequestObject();
 	const mode = context.getNodeParameter('mode', 'watch') as TriggerMode;
-	// From version 1.1 n8n reads only some content types' bodies (JSON among them): read the others'.
-	if (request.rawBody === undefined && request.body === undefined && typeof request.readRawBody === 'function') {
-		await request.readRawBody();
-	}
-	const raw = (request as { rawBody?: unknown }).rawBody;
-	const declared = Number(request.headers['content-length']);
-	const check = checkCallbackRequest(
+	const check = await checkCallback(
 		{
 			method: request.method,
 			contentType: request.headers['content-type'],
-			token: tokenFromQuery(context.getQueryData()),
-			body: raw instanceof Uint8Array ? raw : context.getBodyData(),
-			bodyIsParsed: !(raw instanceof Uint8Array),
-			// Without the raw bytes, the declared size is what the size limit applies to.
-			bodyLength: raw instanceof Uint8Array || !Number.isFinite(declared) ? undefined : declared,
+			contentLength: request.headers['content-length'],
+			query: context.getQueryData(),
+			body: () => bodyOf(context),
 		},
-		expectedSecret(context, mode),
+		[expectedSecret(context, mode)],
 	);
 	if (!check.ok) return answer(context, check.httpStatus, check.reason);
 
-	const event = check.event;
-	const receiver = receiverFor(context);
-	if (receiver.isDuplicate(event)) return answer(context, 200);
-	const state = mode === 'watch' ? readWatchState(context) : undefined;
-	if (state && event.taskId !== state.taskId) {
-		// Our secret, but not our task: a start whose answer was lost. Nobody else can stop it.
-		acknowledge(context);
-		await stopFromWebhook(context, event.taskId, 'results arrived for it with this trigger\'s secret');
-		return { noWebhookResponse: true };
-	}
-	if (state && !event.ended) {
-		const maxMinutes = validateMaxDuration(context.getNodeParameter('maxDurationMinutes', 0));
-		const now = Date.now();
-		if (maxDurationExceeded(state.startedAt, maxMinutes, now)) {
+	const gate = gateFor(context);
+	const decision = gate.receive(check.event, Date.now(), ownedStream(context, mode));
+	switch (decision.kind) {
+		case 'none':
+			return answer(context, 200);
+		case 'stop':
 			acknowledge(context);
-			const stop = await stopFromWebhook(context, state.taskId, 'maximum duration reached');
-			// Only the callback whose stop actually ended the stream reports it.
-			if (stop?.outcome !== 'stopped') return { noWebhookResponse: true };
-			return itemsOf(context, maxDurationEndEvent(state.taskId, maxMinutes, now), { reason: 'max_duration' });
-		}
+			return stopFromWebhook(context, gate, decision);
+		case 'emit':
+			// Answered by n8n once the execution is registered: the sender gets back-pressure when n8n is
+			// busy, and a callback answered 200 is never a result lost before its execution existed.
+			return itemsOf(context, decision.items, false);
 	}
-	if (!receiver.accepts(event)) return answer(context, 200);
-	// Answered by n8n once the execution is registered: the sender gets back-pressure when n8n is
-	// busy, and a callback answered 200 is never a result lost before its execution existed.
-	return itemsOf(context, event, {}, false);
 }
 
 /**

@@ -1,7 +1,21 @@
-// Editor fields both nodes show for starting a stream, with the same names, help and defaults.
+// Editor fields both nodes show for starting a stream, with the same names, help and defaults,
+// and the one place they are read.
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_SYSTEM_PROMPT, FilterMode } from '../../core';
+import { DEFAULT_SYSTEM_PROMPT, FilterMode, StartInput } from '../../core';
+
+/** A node parameter by name (per item for the action node, per node for the trigger). */
+export type ParameterReader = (name: string, fallback: unknown) => unknown;
+
+/** The stream fields as set, for the core to validate; the callback URL is each node's own. */
+export function readStreamFields(parameter: ParameterReader): Omit<StartInput, 'callbackUrl'> {
+	return {
+		rtmpUrl: parameter('rtmpUrl', ''),
+		userPrompt: parameter('userPrompt', ''),
+		systemPrompt: parameter('systemPrompt', DEFAULT_SYSTEM_PROMPT),
+		thinking: parameter('thinking', false),
+	};
+}
 
 export function streamFields(displayOptions: IDisplayOptions): INodeProperties[] {
 	return [

@@ -2,7 +2,7 @@
 // and hands the raw answer back to the core. No protocol rule lives here.
 import type { IExecuteFunctions, IHookFunctions, IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 
-import { ApiRequest, ApiResponse, Operation, interpretRequestFailure, validateApiKey, validateBaseUrl } from '../../core';
+import { Transport, validateApiKey, validateBaseUrl } from '../../core';
 
 export const CREDENTIAL_TYPE = 'memoriesLiveVideoApi';
 
@@ -30,30 +30,28 @@ function errorCodeOf(error: unknown): string | undefined {
 	return undefined;
 }
 
-export async function sendApiRequest(
-	context: ApiContext,
-	operation: Operation,
-	request: ApiRequest,
-): Promise<ApiResponse> {
-	const options: IHttpRequestOptions = {
-		method: request.method,
-		url: request.url,
-		headers: request.headers,
-		body: request.body,
-		json: false,
-		encoding: 'text',
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		timeout: request.timeoutMs,
-	};
-	let response: { statusCode: number; body: unknown };
-	try {
-		response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, options)) as {
-			statusCode: number;
-			body: unknown;
+/** The core's Transport over n8n's helper; the credential adds the API key. */
+export function n8nTransport(context: ApiContext): Transport {
+	return async (request) => {
+		const options: IHttpRequestOptions = {
+			method: request.method,
+			url: request.url,
+			headers: request.headers,
+			body: request.body,
+			json: false,
+			encoding: 'text',
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: request.timeoutMs,
 		};
-	} catch (error) {
-		throw interpretRequestFailure(operation, errorCodeOf(error));
-	}
-	return { httpStatus: response.statusCode, body: response.body };
+		try {
+			const response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, options)) as {
+				statusCode: number;
+				body: unknown;
+			};
+			return { httpStatus: response.statusCode, body: response.body };
+		} catch (error) {
+			return { errorCode: errorCodeOf(error) };
+		}
+	};
 }

@@ -1,5 +1,10 @@
 // `npm run sandbox -- --port 4010 --key sk-test-1 [--key …] [--interval-ms 5000] [--credits 100]`
+import { SCENARIOS } from './scenarios';
 import { DEFAULT_KEY, SandboxOptions, startSandbox } from './server';
+import { VARIANT_NAMES, VARIANTS, variantsProblem } from './variants';
+
+const variantHelp = VARIANTS.map((v) => `  ${v.name.padEnd(23)}${v.targets.includes('api') ? '[+API] ' : ''}${v.description}`).join('\n');
+const scenarioHelp = SCENARIOS.map((s) => `  ${s.name.padEnd(23)}${s.cycle} windows, ${s.episodesPerCycle} episodes a cycle: ${s.description}`).join('\n');
 
 const USAGE = `memories.ai sandbox: a local stand-in for https://stream.memories.ai
 
@@ -12,8 +17,20 @@ Options:
   --credits-per-interval N   credits one task costs per frame window (default 1)
   --callback-timeout-ms N    how long a receiver may take to answer (default 10000)
   --business-errors ok|mapped   HTTP status of business errors: 200 (default) or a matching error status
+  --task-ids uuid|numeric       task ids as documented (uuid, default) or digits, as a numeric-key backend
+  --variant V[,V…]      send every callback with these delivery variants (repeatable; default: none,
+                        the documented shape); a callback fault of kind "variant" replaces them
+  --foreign-port N      port of the foreign listener redirect faults point to (default 0: a free one)
   --quiet               print only the start banner
-  --help                this text`;
+  --help                this text
+
+Delivery variants, one per dimension (a fault: {"on":"callback","kind":"variant","variants":[…]};
+[+API]: also for API answers, {"on":"start","kind":"variant","variants":[…]}):
+${variantHelp}
+
+Scenarios (in the RTMP URL: rtmp://cam.example/live/kitchen?scenario=boil[&answer_faults=1][&frames=N];
+scripts: GET /_sandbox/scenarios):
+${scenarioHelp}`;
 
 function fail(message: string): never {
 	process.stderr.write(`${message}\n\n${USAGE}\n`);
@@ -29,6 +46,7 @@ function number(flag: string, value: string | undefined): number {
 export function parseArgs(argv: readonly string[]): SandboxOptions & { quiet: boolean } {
 	const options: SandboxOptions & { quiet: boolean } = { port: 4010, keys: [], quiet: false };
 	const keys: string[] = [];
+	const variants: string[] = [];
 	for (let i = 0; i < argv.length; i++) {
 		const flag = argv[i];
 		const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
@@ -52,6 +70,19 @@ export function parseArgs(argv: readonly string[]): SandboxOptions & { quiet: bo
 				options.businessErrorHttp = mode;
 				break;
 			}
+			case '--task-ids': {
+				const style = value();
+				if (style !== 'uuid' && style !== 'numeric') fail('--task-ids is uuid or numeric');
+				options.taskIds = style;
+				break;
+			}
+			case '--variant': {
+				const list = (value() ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+				if (list.length === 0) fail(`--variant needs one of ${VARIANT_NAMES.join(', ')}`);
+				variants.push(...list);
+				break;
+			}
+			case '--foreign-port': options.foreignPort = number(name, value()); break;
 			case '--quiet': options.quiet = true; break;
 			case '--help': case '-h': process.stdout.write(`${USAGE}\n`); process.exit(0);
 			// falls through (exit never returns)
@@ -59,6 +90,11 @@ export function parseArgs(argv: readonly string[]): SandboxOptions & { quiet: bo
 		}
 	}
 	options.keys = keys;
+	if (variants.length > 0) {
+		const problem = variantsProblem(variants, 'callback', options.taskIds === 'numeric');
+		if (problem) fail(`--variant: ${problem}`);
+		options.deliveryVariants = variants;
+	}
 	return options;
 }
 
@@ -75,7 +111,10 @@ async function main(): Promise<void> {
 			`memories.ai sandbox listening on ${sandbox.url}`,
 			`  accepted API keys: ${sandbox.keys.join(', ')}`,
 			`  callbacks every ${sandbox.engine.intervalMs} ms; credits per key: ${credits}; max 4 streams per key`,
+			`  task ids: ${sandbox.taskIds}; delivery variants: ${sandbox.deliveryVariants.length > 0 ? sandbox.deliveryVariants.join(', ') : 'none (the documented shape)'}`,
 			`  use ${sandbox.url} as the Base URL; inspect: GET ${sandbox.url}/_sandbox/state`,
+			`  scenarios (?scenario= in the RTMP URL): ${SCENARIOS.map((s) => s.name).join(', ')}; scripts: GET ${sandbox.url}/_sandbox/scenarios`,
+			`  foreign origin (where redirect faults point): ${sandbox.foreignUrl}`,
 			'  Ctrl-C stops it.',
 			'',
 		].join('\n'),

@@ -1,11 +1,34 @@
 // Posts callbacks to receivers with undici, over a shared keep-alive pool, and keeps a bounded
 // record of what was delivered or failed.
+import { Readable } from 'stream';
 import { Agent, request } from 'undici';
 
+import { WireBody } from './variants';
+
+/** The documented callback payload (what every callback is without delivery variants). */
 export interface CallbackPayload {
 	status: number;
 	task_id: string;
 	data: { text: string; timestamp: string };
+}
+
+/** One callback as it goes on the wire: where, which headers, which bytes. */
+export interface WireCallback extends WireBody {
+	url: string;
+}
+
+/** What the records say about a callback, beside how its delivery went. */
+export interface CallbackMeta {
+	taskId: string;
+	frame: number;
+	status: number;
+	/** When the frame window's callback was due. */
+	scheduledAt: number;
+	fault?: string;
+	/** Delivery variants it was sent with. */
+	variants?: string[];
+	/** The instant its timestamp denotes (ms, UTC); `null` when it carries none. */
+	timestampMs: number | null;
 }
 
 export interface DeliveryRecord {
@@ -21,6 +44,10 @@ export interface DeliveryRecord {
 	answeredAt: number;
 	driftMs: number;
 	fault?: string;
+	/** Delivery variants the callback was sent with (absent: the documented shape). */
+	variants?: string[];
+	/** The instant the callback's timestamp denotes (ms, UTC; seconds forms drop the milliseconds); `null`: none sent. */
+	timestampMs?: number | null;
 }
 
 export interface DeliveryTotals {
@@ -54,25 +81,27 @@ export class Deliverer {
 	}
 
 	/** Sends one callback; never throws (a failing receiver is recorded, not fatal). */
-	send(url: string, payload: CallbackPayload, frame: number, scheduledAt: number, fault?: string): Promise<void> {
+	send(wire: WireCallback, meta: CallbackMeta): Promise<void> {
 		const sentAt = Date.now();
-		const driftMs = Math.max(0, sentAt - scheduledAt);
+		const driftMs = Math.max(0, sentAt - meta.scheduledAt);
 		this.drift[this.driftCount % DRIFT_SAMPLES] = driftMs;
 		this.driftCount++;
-		const attempt = this.post(url, payload).then((outcome) => {
+		const attempt = this.post(wire).then((outcome) => {
 			const record: DeliveryRecord = {
-				taskId: payload.task_id,
-				frame,
-				status: payload.status,
+				taskId: meta.taskId,
+				frame: meta.frame,
+				status: meta.status,
 				ok: outcome.ok,
 				httpStatus: outcome.httpStatus,
 				error: outcome.error,
-				scheduledAt,
+				scheduledAt: meta.scheduledAt,
 				sentAt,
 				answeredAt: Date.now(),
 				driftMs,
-				fault,
+				fault: meta.fault,
+				timestampMs: meta.timestampMs,
 			};
+			if (meta.variants && meta.variants.length > 0) record.variants = meta.variants;
 			if (record.ok) this.totals.delivered++;
 			else this.totals.failed++;
 			this.remember(record);
@@ -133,12 +162,15 @@ export class Deliverer {
 		this.onRecord(record);
 	}
 
-	private async post(url: string, payload: CallbackPayload): Promise<{ ok: boolean; httpStatus?: number; error?: string }> {
+	private async post(wire: WireCallback): Promise<{ ok: boolean; httpStatus?: number; error?: string }> {
+		const headers: Record<string, string> = { 'user-agent': 'memories-ai-sandbox' };
+		if (wire.contentType !== undefined) headers['content-type'] = wire.contentType;
 		try {
-			const response = await request(url, {
+			const response = await request(wire.url, {
 				method: 'POST',
-				headers: { 'content-type': 'application/json', 'user-agent': 'memories-ai-sandbox' },
-				body: JSON.stringify(payload),
+				headers,
+				// A stream goes out chunked, without Content-Length; a Buffer with one.
+				body: wire.chunked ? inTwoChunks(wire.body) : wire.body,
 				dispatcher: this.agent,
 				headersTimeout: this.timeoutMs,
 				bodyTimeout: this.timeoutMs,
@@ -151,4 +183,9 @@ export class Deliverer {
 			return { ok: false, error: code ?? (error instanceof Error ? error.message : String(error)) };
 		}
 	}
+}
+
+function inTwoChunks(body: Buffer): Readable {
+	const half = Math.ceil(body.length / 2);
+	return Readable.from([body.subarray(0, half), body.subarray(half)].filter((chunk) => chunk.length > 0));
 }

@@ -3,9 +3,20 @@
 import { randomUUID } from 'crypto';
 import { EventEmitter } from 'events';
 
-import { CallbackPayload, Deliverer, DeliveryRecord } from './delivery';
+import { CallbackMeta, Deliverer, DeliveryRecord, WireCallback } from './delivery';
 import { FaultQueue } from './faults';
-import { analysisText } from './text';
+import { answerWindow, canApplyAnswerVariant, renderAnswer, TaskModel, taskModel, WindowAnswer } from './model';
+import { ApiRequestRecord, ForeignRequestRecord, Recent } from './recent';
+import {
+	appliesToCallback,
+	CallbackContent,
+	callbackJson,
+	callbackUrl,
+	combineVariants,
+	timestampInstant,
+	variantSpec,
+	wireBody,
+} from './variants';
 
 export const MAX_CONCURRENT_TASKS = 4;
 
@@ -25,16 +36,23 @@ export interface TaskInfo {
 	frames: number;
 	startedAt: string;
 	endedAt?: string;
+	/** The scripted scenario of the RTMP URL (`?scenario=…`). */
+	scenario?: string;
+	/** JSON answer mode: the fields the prompt's answer instruction asks for, in order. */
+	answerFields?: string[];
 }
 
-interface Task extends Omit<TaskInfo, 'startedAt' | 'endedAt'> {
+export type TaskIdStyle = 'uuid' | 'numeric';
+
+interface Task extends Omit<TaskInfo, 'startedAt' | 'endedAt' | 'scenario' | 'answerFields'> {
 	startedAtMs: number;
 	endedAtMs?: number;
 	/** Frames after which the simulated source ends (from `?frames=N` in the RTMP URL). */
 	sourceFrames?: number;
 	unreachable: boolean;
 	timer?: NodeJS.Timeout;
-	heldBack?: { payload: CallbackPayload; frame: number; scheduledAt: number };
+	heldBack?: { wire: WireCallback; meta: CallbackMeta };
+	model: TaskModel;
 }
 
 interface Account {
@@ -51,6 +69,10 @@ export interface EngineOptions {
 	creditsPerInterval: number;
 	callbackTimeoutMs: number;
 	log: (line: string) => void;
+	/** `numeric`: task ids are digits (a safe integer), as a backend with numeric keys would issue. */
+	taskIds?: TaskIdStyle;
+	/** Delivery variants every callback gets unless a fault replaces them (default: none, the documented shape). */
+	deliveryVariants?: readonly string[];
 }
 
 export type StartOutcome =
@@ -61,9 +83,21 @@ export interface EngineEvents {
 	'task-started': [TaskInfo];
 	'task-ended': [TaskInfo];
 	delivery: [DeliveryRecord];
+	/** An API call was answered (or its connection closed unanswered). */
+	'api-request': [ApiRequestRecord];
+	/** A request reached the foreign listener. */
+	'foreign-request': [ForeignRequestRecord];
 }
 
 const TASK_HISTORY = 20000;
+const REQUEST_HISTORY = 20000;
+
+let lastNumericId = 0;
+/** Digits, increasing, unique in the process, a safe integer (≈1.7e15: a microsecond clock). */
+function numericTaskId(): string {
+	lastNumericId = Math.max(lastNumericId + 1, Date.now() * 1000);
+	return String(lastNumericId);
+}
 
 /** Masks everything after the path: callback URLs carry secrets that must not reach logs. */
 export function describeUrl(url: string): string {
@@ -82,6 +116,8 @@ export function describeKey(key: string): string {
 export class Engine extends EventEmitter<EngineEvents> {
 	readonly faults = new FaultQueue();
 	readonly deliverer: Deliverer;
+	readonly apiRequests = new Recent<ApiRequestRecord>(REQUEST_HISTORY);
+	readonly foreignRequests = new Recent<ForeignRequestRecord>(REQUEST_HISTORY);
 	private readonly accounts = new Map<string, Account>();
 	private readonly tasks = new Map<string, Task>();
 	/** Running tasks, in start order, and by key: starts must not scan the whole history. */
@@ -100,6 +136,24 @@ export class Engine extends EventEmitter<EngineEvents> {
 
 	get intervalMs(): number {
 		return this.options.intervalMs;
+	}
+
+	get taskIds(): TaskIdStyle {
+		return this.options.taskIds ?? 'uuid';
+	}
+
+	get deliveryVariants(): readonly string[] {
+		return this.options.deliveryVariants ?? [];
+	}
+
+	recordApiRequest(record: ApiRequestRecord): void {
+		this.apiRequests.add(record);
+		this.emit('api-request', record);
+	}
+
+	recordForeignRequest(record: ForeignRequestRecord): void {
+		this.foreignRequests.add(record);
+		this.emit('foreign-request', record);
 	}
 
 	hasKey(key: string): boolean {
@@ -140,11 +194,17 @@ export class Engine extends EventEmitter<EngineEvents> {
 			this.counters.rejectedStarts++;
 			return { ok: false, status: 2001, text: 'Credit deduction failed: the balance is too low to start a stream.' };
 		}
+		const modelOutcome = taskModel(request.userPrompt, request.rtmpUrl);
+		if (!modelOutcome.ok) {
+			this.counters.rejectedStarts++;
+			return { ok: false, status: -1, text: `Invalid parameters: ${modelOutcome.problem}.` };
+		}
 		const rtmp = new URL(request.rtmpUrl);
 		const frames = Number(rtmp.searchParams.get('frames'));
 		const task: Task = {
 			...request,
-			taskId: randomUUID(),
+			model: modelOutcome.model,
+			taskId: this.taskIds === 'numeric' ? numericTaskId() : randomUUID(),
 			key,
 			state: 'running',
 			frames: 0,
@@ -199,6 +259,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 		return {
 			intervalMs: this.options.intervalMs,
 			creditsPerInterval: this.options.creditsPerInterval,
+			taskIds: this.taskIds,
+			deliveryVariants: this.deliveryVariants,
 			keys: [...this.accounts.values()].map((a) => ({
 				key: a.key,
 				credits: a.credits,
@@ -223,6 +285,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 		this.faults.clear();
 		this.dropDelayed();
 		this.deliverer.reset();
+		this.apiRequests.clear();
+		this.foreignRequests.clear();
 	}
 
 	private dropDelayed(): void {
@@ -261,12 +325,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 			account.credits -= cost;
 		}
 		task.frames += 1;
-		const payload: CallbackPayload = {
-			status: 0,
-			task_id: task.taskId,
-			data: { text: analysisText(task.userPrompt, task.frames), timestamp: new Date(dueAt).toISOString() },
-		};
-		this.deliver(task, payload, task.frames, dueAt);
+		const answer = answerWindow(task.model, task.frames);
+		this.deliver(task, this.content(task, 0, answer.text, dueAt, task.frames), answer);
 		if (task.sourceFrames !== undefined && task.frames >= task.sourceFrames) {
 			this.finishWithCallback(task, 'source_ended', -1, 'The RTMP source ended.');
 			return;
@@ -274,13 +334,53 @@ export class Engine extends EventEmitter<EngineEvents> {
 		this.schedule(task);
 	}
 
-	private deliver(task: Task, payload: CallbackPayload, frame: number, scheduledAt: number): void {
+	private content(task: Task, status: number, text: string, timestampMs: number, frame: number): CallbackContent {
+		return { status, taskId: task.taskId, text, timestampMs, frame, intervalMs: this.options.intervalMs };
+	}
+
+	/**
+	 * The callback on the wire: the run's default variants, then the window's scripted answer fault,
+	 * then an injected variant fault, each replacing the one before in its dimension; a variant that
+	 * cannot change this callback (`data_null` on a result, an answer fault in text mode) is left out.
+	 */
+	private render(task: Task, content: CallbackContent, answer: WindowAnswer | undefined): { wire: WireCallback; meta: CallbackMeta } {
+		const applies = (variant: string) =>
+			appliesToCallback(variant, content, (v) => answer?.fields !== undefined && canApplyAnswerVariant(task.model.fields, v));
+		const injected = this.faults.takeVariantFault(task.taskId, (variants) => variants.every(applies));
+		const defaults = this.options.deliveryVariants;
+		const variants =
+			!defaults?.length && !answer?.answerFault && !injected
+				? []
+				: combineVariants(defaults, answer?.answerFault ? [answer.answerFault] : undefined, injected?.variants).filter(applies);
+		const answerVariant = variants.find((v) => variantSpec(v)?.dimension === 'answer');
+		const text = answerVariant && answer?.fields && task.model.fields ? renderAnswer(task.model.fields, answer.fields, answerVariant) : content.text;
+		const timestampVariant = variants.find((v) => variantSpec(v)?.dimension === 'timestamp');
+		return {
+			wire: {
+				url: callbackUrl(task.callback, task.taskId, variants),
+				...wireBody(callbackJson({ ...content, text }, variants), variants, 'application/json'),
+			},
+			meta: {
+				taskId: task.taskId,
+				frame: content.frame,
+				status: content.status,
+				scheduledAt: content.timestampMs,
+				variants,
+				timestampMs: variants.includes('data_null') ? null : timestampInstant(content.timestampMs, timestampVariant),
+			},
+		};
+	}
+
+	private deliver(task: Task, content: CallbackContent, answer?: WindowAnswer): void {
 		const fault = this.faults.takeCallbackFault(task.taskId);
-		const send = () => void this.deliverer.send(task.callback, payload, frame, scheduledAt, fault?.kind);
+		if (fault?.kind === 'drop') {
+			this.deliverer.recordDropped(task.taskId, content.frame, content.status, content.timestampMs);
+			return;
+		}
+		const { wire, meta } = this.render(task, content, answer);
+		if (fault) meta.fault = fault.kind;
+		const send = () => void this.deliverer.send(wire, meta);
 		switch (fault?.kind) {
-			case 'drop':
-				this.deliverer.recordDropped(task.taskId, frame, payload.status, scheduledAt);
-				return;
 			case 'duplicate':
 				this.deliverer.totals.duplicated++;
 				send();
@@ -296,7 +396,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 			}
 			case 'out_of_order':
 				if (task.state === 'running') {
-					task.heldBack = { payload, frame, scheduledAt };
+					task.heldBack = { wire, meta };
 					return;
 				}
 				send(); // a final callback has nothing after it to swap with
@@ -306,7 +406,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 				const held = task.heldBack;
 				if (held) {
 					task.heldBack = undefined;
-					void this.deliverer.send(task.callback, held.payload, held.frame, held.scheduledAt, 'out_of_order');
+					void this.deliverer.send(held.wire, held.meta);
 				}
 			}
 		}
@@ -316,8 +416,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 	private finishWithCallback(task: Task, reason: EndReason, status: number, text: string): void {
 		const now = Date.now();
 		this.finish(task, 'ended', reason);
-		const final = { status, task_id: task.taskId, data: { text, timestamp: new Date(now).toISOString() } };
-		this.deliver(task, final, task.frames + 1, now); // also releases a held-back callback
+		this.deliver(task, this.content(task, status, text, now, task.frames + 1)); // also releases a held-back callback
 	}
 
 	private finish(task: Task, state: TaskState, reason: EndReason): void {
@@ -325,7 +424,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 		task.timer = undefined;
 		if (task.heldBack && reason !== 'source_ended' && reason !== 'credits' && reason !== 'unreachable') {
 			// Documented: after a stop no more callbacks arrive, so a held-back one is lost.
-			this.deliverer.recordDropped(task.taskId, task.heldBack.frame, task.heldBack.payload.status, task.heldBack.scheduledAt);
+			const { meta } = task.heldBack;
+			this.deliverer.recordDropped(task.taskId, meta.frame, meta.status, meta.scheduledAt);
 			task.heldBack = undefined;
 		}
 		task.state = state;
@@ -360,5 +460,7 @@ function info(task: Task): TaskInfo {
 		frames: task.frames,
 		startedAt: new Date(task.startedAtMs).toISOString(),
 		endedAt: task.endedAtMs === undefined ? undefined : new Date(task.endedAtMs).toISOString(),
+		...(task.model.scenario ? { scenario: task.model.scenario.name } : {}),
+		...(task.model.fields ? { answerFields: task.model.fields.map((f) => f.name) } : {}),
 	};
 }

@@ -1,9 +1,12 @@
 // The sandbox's HTTP face: the two API endpoints with the real service's envelopes and auth rule,
 // plus the /_sandbox routes that tests and users inspect and steer it with.
-import { IncomingMessage, ServerResponse } from 'http';
+import { IncomingMessage, ServerResponse, STATUS_CODES } from 'http';
 
 import { Engine, describeKey } from './engine';
-import { ApiFault, Fault, faultProblem } from './faults';
+import { ApiFault, Fault, faultProblem, RedirectTarget } from './faults';
+import { ApiOperation, ApiRequestRecord } from './recent';
+import { scenario, SCENARIOS, scenarioSummary } from './scenarios';
+import { apiAnswerJson, VARIANTS, wireBody } from './variants';
 
 export type BusinessErrorHttp = 'ok' | 'mapped';
 
@@ -23,10 +26,40 @@ class HttpError extends Error {
 	}
 }
 
-function sendJson(res: ServerResponse, httpStatus: number, body: unknown): void {
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function sendJson(res: ServerResponse, httpStatus: number, body: unknown, headers: Record<string, string> = {}): void {
 	const text = JSON.stringify(body);
-	res.writeHead(httpStatus, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+	res.writeHead(httpStatus, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), ...headers });
 	res.end(text);
+}
+
+/** An API answer with answer variants (content type, BOM, chunked, numbers as strings, …). */
+function sendVariantJson(res: ServerResponse, httpStatus: number, body: unknown, variants: readonly string[]): void {
+	const wire = wireBody(apiAnswerJson(body, variants), variants, JSON_TYPE);
+	const headers: Record<string, string | number> = {};
+	if (wire.contentType !== undefined) headers['content-type'] = wire.contentType;
+	if (!wire.chunked) headers['content-length'] = wire.body.length;
+	res.writeHead(httpStatus, headers);
+	if (wire.chunked) {
+		const half = Math.ceil(wire.body.length / 2);
+		res.write(wire.body.subarray(0, half));
+		res.end(wire.body.subarray(half));
+	} else {
+		res.end(wire.body);
+	}
+}
+
+/** `Retry-After` as an HTTP-date `seconds` ahead, rounded up to a whole second so no less is asked. */
+function retryAfterDate(seconds: number): string {
+	return new Date(Math.ceil((Date.now() + seconds * 1000) / 1000) * 1000).toUTCString();
+}
+
+function envelopeStatus(body: unknown): number | string | undefined {
+	if (typeof body !== 'object' || body === null) return undefined;
+	const { status, code } = body as { status?: unknown; code?: unknown };
+	if (typeof status === 'number' || typeof status === 'string') return status;
+	return typeof code === 'number' || typeof code === 'string' ? code : undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -76,22 +109,62 @@ function isUrl(value: unknown, schemes: string[]): boolean {
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class SandboxHttp {
+	/** The record of each API call being answered (the foreign origin's records live elsewhere). */
+	private readonly records = new WeakMap<ServerResponse, ApiRequestRecord>();
+
 	constructor(
 		private readonly engine: Engine,
 		private readonly businessErrorHttp: BusinessErrorHttp,
 		private readonly log: (line: string) => void,
+		/** Where a redirect fault points: the foreign listener's origin for each target. */
+		private readonly foreignOrigin: (to: RedirectTarget) => string,
 	) {}
 
 	readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+		const path = (req.url ?? '/').split('?')[0];
+		if (!path.startsWith('/_sandbox/')) this.track(req, res, path);
 		this.route(req, res).catch((error: unknown) => {
 			if (res.headersSent || res.destroyed) return;
-			if (error instanceof HttpError) sendJson(res, error.httpStatus, error.body);
-			else {
+			if (error instanceof HttpError) {
+				this.noteStatus(res, error.body);
+				sendJson(res, error.httpStatus, error.body);
+			} else {
 				this.log(`internal error: ${error instanceof Error ? error.message : String(error)}`);
 				sendJson(res, 500, { status: 5000, task_id: null, text: 'Sandbox internal error.' });
 			}
 		});
 	};
+
+	/** Records the API call once it is answered, or once its connection closes without an answer. */
+	private track(req: IncomingMessage, res: ServerResponse, path: string): void {
+		const operation: ApiOperation = path === START_PATH ? 'start' : path.startsWith(STOP_PREFIX) ? 'stop' : 'other';
+		const record: ApiRequestRecord = {
+			operation,
+			method: req.method ?? '',
+			path,
+			authorization: req.headers.authorization !== undefined,
+			httpStatus: null,
+			receivedAt: Date.now(),
+			answeredAt: 0,
+		};
+		this.records.set(res, record);
+		let recorded = false;
+		const done = () => {
+			if (recorded) return;
+			recorded = true;
+			record.answeredAt = Date.now();
+			if (res.writableFinished) record.httpStatus = res.statusCode;
+			this.engine.recordApiRequest(record);
+		};
+		res.once('finish', done);
+		res.once('close', done);
+	}
+
+	private noteStatus(res: ServerResponse, body: unknown): void {
+		const record = this.records.get(res);
+		const status = envelopeStatus(body);
+		if (record && status !== undefined) record.status = status;
+	}
 
 	private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://sandbox');
@@ -100,13 +173,17 @@ export class SandboxHttp {
 			if (req.method !== 'POST') throw new HttpError(405, { status: -1, task_id: null, text: 'Use POST.' });
 			const operation = path === START_PATH ? 'start' : 'stop';
 			const fault = this.engine.faults.takeApiFault(operation);
-			if (fault && fault.kind !== 'slow') return this.answerFault(req, res, fault);
+			const record = this.records.get(res);
+			if (fault && record) record.fault = fault.kind;
+			if (fault && fault.kind !== 'slow' && fault.kind !== 'variant') return this.answerFault(req, res, fault);
 			const body = await readBody(req);
 			const [httpStatus, answer] =
 				operation === 'start'
 					? this.start(req, body)
 					: this.stop(req, decodeURIComponent(path.slice(STOP_PREFIX.length)));
-			if (fault) await delay(fault.delayMs ?? 5000);
+			if (fault?.kind === 'slow') await delay(fault.delayMs ?? 5000);
+			this.noteStatus(res, answer);
+			if (fault?.kind === 'variant') return sendVariantJson(res, httpStatus, answer, fault.variants ?? []);
 			return sendJson(res, httpStatus, answer);
 		}
 		if (path.startsWith('/_sandbox/')) return this.inspect(req, res, url);
@@ -165,13 +242,39 @@ export class SandboxHttp {
 	private answerFault(req: IncomingMessage, res: ServerResponse, fault: ApiFault): void {
 		this.log(`fault  ${fault.kind} on ${req.method} ${req.url?.split('?')[0]}`);
 		req.resume();
+		const record = this.records.get(res);
+		const json = (httpStatus: number, body: unknown, headers?: Record<string, string>) => {
+			this.noteStatus(res, body);
+			sendJson(res, httpStatus, body, headers);
+		};
 		switch (fault.kind) {
 			case 'status':
-				return sendJson(res, fault.httpStatus ?? 200, { status: fault.status, task_id: null, text: `Injected status ${fault.status}.` });
+				return json(fault.httpStatus ?? 200, { status: fault.status, task_id: null, text: `Injected status ${fault.status}.` });
 			case 'legacy':
-				return sendJson(res, fault.httpStatus ?? 200, { code: fault.code, msg: `Injected code ${fault.code}.`, data: null, success: false });
-			case 'http429':
-				return sendJson(res, 429, { code: 429, msg: 'Rate limit exceeded' });
+				return json(fault.httpStatus ?? 200, { code: fault.code, msg: `Injected code ${fault.code}.`, data: null, success: false });
+			case 'http429': {
+				const headers: Record<string, string> = {};
+				if (fault.retryAfter !== undefined) {
+					headers['retry-after'] = fault.retryAfterForm === 'date' ? retryAfterDate(fault.retryAfter) : String(fault.retryAfter);
+					if (record) record.retryAfter = headers['retry-after'];
+				}
+				return json(429, { code: 429, msg: 'Rate limit exceeded' }, headers);
+			}
+			case 'redirect': {
+				// Like a proxy or a moved host would answer: nothing handled here, a page for browsers.
+				const httpStatus = fault.httpStatus ?? 307;
+				const title = `${httpStatus} ${STATUS_CODES[httpStatus]}`;
+				const html = `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center></body></html>`;
+				const location = `${this.foreignOrigin(fault.to ?? 'other_port')}${req.url ?? '/'}`;
+				if (record) record.location = location;
+				res.writeHead(httpStatus, {
+					location,
+					'content-type': 'text/html',
+					'content-length': Buffer.byteLength(html),
+				});
+				res.end(html);
+				return;
+			}
 			case 'reset':
 				req.socket.destroy();
 				return;
@@ -181,6 +284,9 @@ export class SandboxHttp {
 				res.end(html);
 				return;
 			}
+			case 'slow':
+			case 'variant':
+				return; // answered by the normal path
 			case 'invalid_json':
 				res.writeHead(200, { 'content-type': 'application/json' });
 				res.end('{"status": 0, "task_id": ');
@@ -196,7 +302,30 @@ export class SandboxHttp {
 		const path = url.pathname;
 		const method = req.method ?? 'GET';
 		if (path === '/_sandbox/health' && method === 'GET') return sendJson(res, 200, { ok: true });
-		if (path === '/_sandbox/state' && method === 'GET') return sendJson(res, 200, this.engine.state());
+		if (path === '/_sandbox/state' && method === 'GET') {
+			const foreign = this.engine.foreignRequests.list();
+			return sendJson(res, 200, {
+				...this.engine.state(),
+				foreign: { url: this.foreignOrigin('other_port'), requests: foreign.length, withAuthorization: foreign.filter((r) => r.authorization).length },
+			});
+		}
+		if (path === '/_sandbox/requests' && method === 'GET') {
+			const limit = Number(url.searchParams.get('limit') ?? '') || undefined;
+			return sendJson(res, 200, { requests: this.engine.apiRequests.list(limit) });
+		}
+		if (path === '/_sandbox/foreign' && method === 'GET') {
+			return sendJson(res, 200, { url: this.foreignOrigin('other_port'), requests: this.engine.foreignRequests.list() });
+		}
+		if (path === '/_sandbox/variants' && method === 'GET') return sendJson(res, 200, { variants: VARIANTS });
+		if (path === '/_sandbox/scenarios' && method === 'GET') return sendJson(res, 200, { scenarios: SCENARIOS });
+		const named = /^\/_sandbox\/scenarios\/([^/]+)$/.exec(path);
+		if (named && method === 'GET') {
+			const script = scenario(decodeURIComponent(named[1]));
+			if (!script) throw new HttpError(404, { error: `No such scenario: ${named[1]} (known: ${SCENARIOS.map((s) => s.name).join(', ')})` });
+			const frames = Number(url.searchParams.get('frames') ?? script.cycle);
+			if (!Number.isInteger(frames) || frames < 0) throw new HttpError(400, { error: '"frames" must be a non-negative whole number' });
+			return sendJson(res, 200, { ...script, summary: scenarioSummary(script, frames) });
+		}
 		if (path === '/_sandbox/deliveries' && method === 'GET') {
 			const limit = Number(url.searchParams.get('limit') ?? '') || undefined;
 			const taskId = url.searchParams.get('task_id') ?? undefined;
@@ -210,7 +339,7 @@ export class SandboxHttp {
 			}
 			if (method === 'POST') {
 				const body = parseJsonObject(await readBody(req));
-				const problem = faultProblem(body);
+				const problem = faultProblem(body, this.engine.taskIds === 'numeric');
 				if (problem) throw new HttpError(400, { error: problem });
 				return sendJson(res, 200, { id: this.engine.faults.add(body as Fault) });
 			}

@@ -3,9 +3,13 @@ import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
 
 import { DeliveryRecord } from './delivery';
-import { Engine, EngineEvents, TaskInfo } from './engine';
+import { Engine, EngineEvents, TaskIdStyle, TaskInfo } from './engine';
 import { Fault, faultProblem } from './faults';
+import { startForeignListener } from './foreign';
 import { BusinessErrorHttp, SandboxHttp } from './http';
+import { ApiRequestRecord, ForeignRequestRecord } from './recent';
+import { Scenario, SCENARIOS } from './scenarios';
+import { variantsProblem } from './variants';
 
 export interface SandboxOptions {
 	/** 0 (default) picks a free port. */
@@ -25,6 +29,16 @@ export interface SandboxOptions {
 	businessErrorHttp?: BusinessErrorHttp;
 	/** Receives one line per notable event; default: silent. */
 	log?: (line: string) => void;
+	/** `uuid` (default, as documented) or `numeric`: digits, as a backend with numeric keys issues them. */
+	taskIds?: TaskIdStyle;
+	/**
+	 * Delivery variants every callback of the run is sent with (see variants.ts and README), e.g.
+	 * `['text_plain', 'ts_no_zone']`; a callback fault of kind `variant` replaces them per dimension.
+	 * Default: none, the documented shape.
+	 */
+	deliveryVariants?: readonly string[];
+	/** Port of the foreign listener that redirect faults point to; 0 (default) picks a free one. */
+	foreignPort?: number;
 }
 
 export const DEFAULT_KEY = 'sk-sandbox-key';
@@ -37,9 +51,19 @@ export interface Sandbox {
 	readonly engine: Engine;
 	/** The HTTP server of the API (e.g. to count its 'connection' events). */
 	readonly server: Server;
+	/** The foreign listener's origin (another port of the same host): where redirect faults point. */
+	readonly foreignUrl: string;
+	readonly taskIds: TaskIdStyle;
+	readonly deliveryVariants: readonly string[];
 	activeTasks(key?: string): TaskInfo[];
 	task(taskId: string): TaskInfo | undefined;
 	deliveries(filter?: { taskId?: string; limit?: number }): DeliveryRecord[];
+	/** API calls on the Base URL, oldest first, each once answered (or closed unanswered). */
+	apiRequests(limit?: number): ApiRequestRecord[];
+	/** Requests that reached the foreign listener (e.g. a client that followed a redirect). */
+	foreignRequests(): ForeignRequestRecord[];
+	/** The scripted scenarios an RTMP URL can choose with `?scenario=<name>`. */
+	scenarios(): readonly Scenario[];
 	injectFault(fault: Fault): number;
 	clearFaults(): void;
 	/** Simulates the source ending: a final callback with `status` (default -1), then the task ends. */
@@ -58,6 +82,13 @@ export interface Sandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
 	const keys = options.keys && options.keys.length > 0 ? [...options.keys] : [DEFAULT_KEY];
 	const log = options.log ?? (() => undefined);
+	const taskIds = options.taskIds ?? 'uuid';
+	if (taskIds !== 'uuid' && taskIds !== 'numeric') throw new Error('taskIds is uuid or numeric');
+	const deliveryVariants = [...(options.deliveryVariants ?? [])];
+	if (deliveryVariants.length > 0) {
+		const problem = variantsProblem(deliveryVariants, 'callback', taskIds === 'numeric');
+		if (problem) throw new Error(`deliveryVariants: ${problem}`);
+	}
 	const engine = new Engine({
 		intervalMs: options.intervalMs ?? 5000,
 		keys,
@@ -65,16 +96,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		creditsPerInterval: options.creditsPerInterval ?? 1,
 		callbackTimeoutMs: options.callbackTimeoutMs ?? 10000,
 		log,
+		taskIds,
+		deliveryVariants,
 	});
 	engine.setMaxListeners(0);
-	const http = new SandboxHttp(engine, options.businessErrorHttp ?? 'ok', log);
+	const host = options.host ?? '127.0.0.1';
+	const foreign = await startForeignListener(engine, host, options.foreignPort ?? 0, log);
+	const http = new SandboxHttp(engine, options.businessErrorHttp ?? 'ok', log, (to) =>
+		to === 'localhost' ? `http://localhost:${foreign.port}` : foreign.url,
+	);
 	const server: Server = createServer(http.handle);
 	server.keepAliveTimeout = 30000;
-	const host = options.host ?? '127.0.0.1';
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(options.port ?? 0, host, () => resolve());
-	});
+	try {
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', reject);
+			server.listen(options.port ?? 0, host, () => resolve());
+		});
+	} catch (error) {
+		await foreign.close();
+		throw error;
+	}
 	const { port } = server.address() as AddressInfo;
 	const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -84,11 +125,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		keys,
 		engine,
 		server,
+		foreignUrl: foreign.url,
+		taskIds,
+		deliveryVariants,
 		activeTasks: (key) => engine.activeTasks(key),
 		task: (taskId) => engine.task(taskId),
 		deliveries: (filter) => engine.deliverer.list(filter),
+		apiRequests: (limit) => engine.apiRequests.list(limit),
+		foreignRequests: () => engine.foreignRequests.list(),
+		scenarios: () => SCENARIOS,
 		injectFault(fault) {
-			const problem = faultProblem(fault);
+			const problem = faultProblem(fault, taskIds === 'numeric');
 			if (problem) throw new Error(problem);
 			return engine.faults.add(fault);
 		},
@@ -117,6 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 				server.close(() => resolve());
 				server.closeAllConnections();
 			});
+			await foreign.close();
 		},
 	};
 }

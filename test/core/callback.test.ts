@@ -1,6 +1,7 @@
 import {
+	CallbackRequest,
 	Limits,
-	checkCallbackRequest,
+	checkCallback,
 	normaliseTimestamp,
 	parseCallbackBody,
 	parseCallbackPayload,
@@ -135,24 +136,25 @@ describe('parseCallbackBody', () => {
 	});
 });
 
-describe('checkCallbackRequest', () => {
+describe('checkCallback', () => {
 	const secret = 'a-secret-of-enough-length-123';
-	const request = { method: 'POST', contentType: 'application/json', token: secret, body: JSON.stringify(documented) };
+	const request: CallbackRequest = { method: 'POST', contentType: 'application/json', query: { token: secret }, body: { raw: JSON.stringify(documented) } };
+	const withToken = (token: unknown, body: CallbackRequest['body'] = { raw: 'not even json' }): CallbackRequest => ({ ...request, query: { token }, body });
 
-	it('accepts an authenticated, valid callback', () => {
-		expect(checkCallbackRequest(request, secret)).toMatchObject({ ok: true, event: { taskId: '5347085a-1111' } });
+	it('accepts an authenticated, valid callback', async () => {
+		expect(await checkCallback(request, [secret])).toMatchObject({ ok: true, matched: 0, event: { taskId: '5347085a-1111' } });
 	});
 
-	it('accepts a body its host already parsed', () => {
-		expect(checkCallbackRequest({ ...request, body: documented, bodyIsParsed: true }, secret).ok).toBe(true);
+	it('accepts a body its host already parsed', async () => {
+		expect((await checkCallback({ ...request, body: { parsed: documented } }, [secret])).ok).toBe(true);
 	});
 
 	it.each([
 		['GET', 405],
 		['PUT', 405],
 		['post', 0],
-	])('answers method %s', (method, httpStatus) => {
-		const result = checkCallbackRequest({ ...request, method }, secret);
+	])('answers method %s', async (method, httpStatus) => {
+		const result = await checkCallback({ ...request, method }, [secret]);
 		if (httpStatus === 0) expect(result.ok).toBe(true);
 		else expect(result).toMatchObject({ ok: false, httpStatus });
 	});
@@ -165,46 +167,68 @@ describe('checkCallbackRequest', () => {
 		['longer', `${secret}x`],
 		['repeated', [secret, secret]],
 		['an object', { token: secret }],
-	])('answers 401 to a %s token before reading the body', (_name, token) => {
-		expect(checkCallbackRequest({ ...request, token, body: 'not even json' }, secret)).toMatchObject({
+	])('answers 401 to a %s token before reading the body', async (_name, token) => {
+		const read = jest.fn(async () => ({ raw: 'not even json' }));
+		expect(await checkCallback(withToken(token, read), [secret])).toMatchObject({ ok: false, httpStatus: 401 });
+		expect(await checkCallback(withToken(token), [secret])).toMatchObject({ ok: false, httpStatus: 401 });
+		expect(read).not.toHaveBeenCalled();
+	});
+
+	it('checks content type of parsed bodies too', async () => {
+		expect(await checkCallback({ ...request, contentType: 'text/plain', body: { parsed: documented } }, [secret])).toMatchObject({
 			ok: false,
-			httpStatus: 401,
+			httpStatus: 415,
 		});
 	});
 
-	it('checks content type of parsed bodies too', () => {
-		expect(
-			checkCallbackRequest({ ...request, contentType: 'text/plain', body: documented, bodyIsParsed: true }, secret),
-		).toMatchObject({ ok: false, httpStatus: 415 });
-	});
-
-	it('answers 413 when the host only knows the body’s size: parsed already, or not kept because too large', () => {
+	it('answers 413 when the host only knows the body’s size: declared, parsed already, or not kept because too large', async () => {
 		const over = Limits.callbackBodyBytes + 1;
-		expect(checkCallbackRequest({ ...request, body: documented, bodyIsParsed: true, bodyLength: over }, secret)).toMatchObject({ ok: false, httpStatus: 413 });
-		expect(checkCallbackRequest({ ...request, body: undefined, bodyLength: over }, secret)).toMatchObject({ ok: false, httpStatus: 413 });
-		expect(checkCallbackRequest({ ...request, body: documented, bodyIsParsed: true, bodyLength: Limits.callbackBodyBytes }, secret).ok).toBe(true);
+		expect(await checkCallback({ ...request, body: { parsed: documented }, contentLength: String(over) }, [secret])).toMatchObject({ ok: false, httpStatus: 413 });
+		expect(await checkCallback({ ...request, body: { tooLarge: true } }, [secret])).toMatchObject({ ok: false, httpStatus: 413, matched: 0 });
+		expect((await checkCallback({ ...request, body: { parsed: documented }, contentLength: Limits.callbackBodyBytes }, [secret])).ok).toBe(true);
+		// A parsed body without a declared size: its JSON text counts.
+		const big = { ...documented, data: { text: 'x'.repeat(Limits.callbackBodyBytes) } };
+		expect(await checkCallback({ ...request, body: { parsed: big } }, [secret])).toMatchObject({ ok: false, httpStatus: 413 });
+		// Declared too large: refused before the body is read.
+		const read = jest.fn(async () => ({ raw: JSON.stringify(documented) }));
+		expect(await checkCallback({ ...request, body: read, contentLength: over }, [secret])).toMatchObject({ ok: false, httpStatus: 413, matched: 0 });
+		expect(read).not.toHaveBeenCalled();
 		// The secret still comes first.
-		expect(checkCallbackRequest({ ...request, token: 'nope', body: undefined, bodyLength: over }, secret)).toMatchObject({ ok: false, httpStatus: 401 });
+		expect(await checkCallback({ ...withToken('nope', { tooLarge: true }), contentLength: over }, [secret])).toMatchObject({ ok: false, httpStatus: 401 });
 	});
 
-	it('answers 400 to a missing body', () => {
-		expect(checkCallbackRequest({ ...request, body: undefined }, secret)).toMatchObject({ ok: false, httpStatus: 400 });
+	it('reads a body the host reads on demand, once the secret matched', async () => {
+		const read = jest.fn(async () => ({ raw: JSON.stringify(documented) }));
+		expect(await checkCallback({ ...request, body: read }, [secret])).toMatchObject({ ok: true, event: { taskId: '5347085a-1111' } });
+		expect(read).toHaveBeenCalledTimes(1);
 	});
 
-	it('checks the token against a stored digest of the secret, with the same answers', () => {
+	it('answers 400 to a missing body', async () => {
+		expect(await checkCallback({ ...request, body: undefined }, [secret])).toMatchObject({ ok: false, httpStatus: 400 });
+	});
+
+	it('says which of several candidate secrets matched, checking each one', async () => {
+		const other = 'another-secret-of-enough-length';
+		expect(await checkCallback(request, [other, '', secret])).toMatchObject({ ok: true, matched: 2 });
+		expect(await checkCallback({ ...request, body: { raw: '{' } }, [other, secret])).toMatchObject({ ok: false, httpStatus: 400, matched: 1 });
+		const refused = await checkCallback(request, [other]);
+		expect(refused).toMatchObject({ ok: false, httpStatus: 401 });
+		expect(refused).not.toHaveProperty('matched');
+		expect(await checkCallback(request, [])).toMatchObject({ ok: false, httpStatus: 401 });
+	});
+
+	it('checks the token against a stored digest of the secret, with the same answers', async () => {
 		const expected = { digest: secretDigest(secret) };
-		expect(checkCallbackRequest(request, expected)).toMatchObject({ ok: true, event: { taskId: '5347085a-1111' } });
+		expect(await checkCallback(request, [expected])).toMatchObject({ ok: true, event: { taskId: '5347085a-1111' } });
 		for (const token of [undefined, '', 'nope', `${secret}x`, expected.digest, [secret]]) {
-			expect(checkCallbackRequest({ ...request, token, body: 'not even json' }, expected)).toEqual(
-				checkCallbackRequest({ ...request, token, body: 'not even json' }, secret),
-			);
+			expect(await checkCallback(withToken(token), [expected])).toEqual(await checkCallback(withToken(token), [secret]));
 		}
-		expect(checkCallbackRequest({ ...request, method: 'GET' }, expected)).toMatchObject({ ok: false, httpStatus: 405 });
-		expect(checkCallbackRequest(request, { digest: '' })).toMatchObject({ ok: false, httpStatus: 401 });
+		expect(await checkCallback({ ...request, method: 'GET' }, [expected])).toMatchObject({ ok: false, httpStatus: 405 });
+		expect(await checkCallback(request, [{ digest: '' }])).toMatchObject({ ok: false, httpStatus: 401 });
 	});
 
-	it('never mentions the secret in a rejection', () => {
-		const result = checkCallbackRequest({ ...request, token: 'nope' }, secret);
+	it('never mentions the secret in a rejection', async () => {
+		const result = await checkCallback(withToken('nope', request.body), [secret]);
 		expect(JSON.stringify(result)).not.toContain(secret);
 	});
 });

@@ -3,6 +3,10 @@ import {
 	DEFAULT_SYSTEM_PROMPT,
 	InputError,
 	Limits,
+	MemoriesApiError,
+	interpretStartResponse,
+	isTaskId,
+	parseCallbackPayload,
 	validateApiKey,
 	validateBaseUrl,
 	validateCallbackUrl,
@@ -200,5 +204,33 @@ describe('one field at a time (for editors)', () => {
 		expect(validatePublicUrl('https://red.example/nodered/')).toBe('https://red.example/nodered');
 		expect(() => validatePublicUrl('red.example')).toThrow(/Public URL must start with http:\/\/ or https:\/\//);
 		expect(() => validatePublicUrl('https://red.example/?x')).toThrow(/must not contain/);
+	});
+});
+
+describe('one task-id rule for ids sent and received', () => {
+	const ids: Array<[string, boolean]> = [
+		['5347085a-1111', true],
+		['a.b~c_d-e', true],
+		['x'.repeat(Limits.taskIdLength), true],
+		['.', false],
+		['..', false],
+		['x'.repeat(Limits.taskIdLength + 1), false],
+		['a/b', false],
+		['', false],
+		['é', false],
+	];
+
+	it.each(ids)('%p: stop, the start answer and callbacks agree (%p)', (id, valid) => {
+		expect(isTaskId(id)).toBe(valid);
+		if (valid) expect(validateTaskId(id)).toBe(id);
+		else expect(() => validateTaskId(id)).toThrow(/Task ID/);
+		let started: unknown;
+		try {
+			started = interpretStartResponse({ httpStatus: 200, body: { status: 0, task_id: id } });
+		} catch (error) {
+			started = error;
+		}
+		expect(started instanceof MemoriesApiError).toBe(!valid);
+		expect(parseCallbackPayload({ status: 0, task_id: id, data: { text: 'x' } }).ok).toBe(valid);
 	});
 });

@@ -48,13 +48,16 @@ describe('Start', () => {
 	it('starts a task and outputs its id and what was started, with the token masked', async () => {
 		const [[item]] = (await run(startParams).result) as INodeExecutionData[][];
 		expect(item.pairedItem).toEqual({ item: 0 });
-		expect(item.json).toMatchObject({
+		// The documented Start output, the same as Node-RED's; this action never stops a stream by itself.
+		expect(item.json).toEqual({
 			task_id: sandbox.activeTasks(KEY)[0].taskId,
+			started_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
 			rtmp_url: startParams.rtmpUrl,
 			user_prompt: startParams.userPrompt,
 			system_prompt: startParams.systemPrompt,
 			callback_url: 'https://hooks.example.com/results?token=***',
 			thinking: false,
+			max_duration_minutes: 0,
 		});
 		expect(sandbox.task(item.json.task_id as string)).toMatchObject({
 			callback: startParams.callbackUrl,
@@ -157,10 +160,15 @@ describe('Stop', () => {
 	it('stops a task, then reports the second stop as not running without failing', async () => {
 		const taskId = await started();
 		const [[first]] = (await run({ operation: 'stop', taskId }).result) as INodeExecutionData[][];
-		expect(first.json).toMatchObject({ task_id: taskId, outcome: 'stopped', stopped: true });
+		expect(first.json).toEqual({ task_id: taskId, outcome: 'stopped', stopped: true, message: 'Stopped: no more results will arrive and billing has ended.' });
 		expect(sandbox.activeTasks()).toHaveLength(0);
 		const [[second]] = (await run({ operation: 'stop', taskId }).result) as INodeExecutionData[][];
-		expect(second.json).toMatchObject({ task_id: taskId, outcome: 'not_found', stopped: false });
+		expect(second.json).toEqual({
+			task_id: taskId,
+			outcome: 'not_found',
+			stopped: false,
+			message: 'Not found or already stopped: nothing was running under this task ID.',
+		});
 	});
 
 	it('fails on "not running" when asked to', async () => {

@@ -7,7 +7,7 @@ import { NodeApiError } from 'n8n-workflow';
 import { generateSecret, interpretRequestFailure } from '../../core';
 import { MemoriesLiveVideoTrigger } from '../../nodes/MemoriesLiveVideoTrigger/MemoriesLiveVideoTrigger.node';
 import { errorItemJson, toNodeError } from '../../nodes/shared/errors';
-import { stopStream } from '../../nodes/shared/streams';
+import { streamClient } from '../../nodes/shared/streams';
 import type { ApiContext } from '../../nodes/shared/transport';
 import { Sandbox, startSandbox } from '../../sandbox/src';
 import { fakeContext, node } from './support/context';
@@ -65,13 +65,13 @@ describe('stop after a lost answer', () => {
 
 	it('reports "stopped" when the retry hears "not found" after an answer that was lost', async () => {
 		const { context, calls } = scripted([{ code: 'ECONNRESET' }, notFound]);
-		await expect(stopStream(context, session, 't-1')).resolves.toEqual({ outcome: 'stopped', taskId: 't-1' });
+		await expect(streamClient(context, session).stop('t-1')).resolves.toEqual({ outcome: 'stopped', taskId: 't-1' });
 		expect(calls()).toBe(2);
 	});
 
 	it('still reports "not found" when the earlier attempt was refused (nothing can have been stopped)', async () => {
 		const { context } = scripted([{ statusCode: 429, body: '{"code":429,"msg":"Rate limit exceeded"}' }, notFound]);
-		await expect(stopStream(context, session, 't-1')).resolves.toEqual({ outcome: 'not_found', taskId: 't-1' });
+		await expect(streamClient(context, session).stop('t-1')).resolves.toEqual({ outcome: 'not_found', taskId: 't-1' });
 	});
 });
 

@@ -1,12 +1,5 @@
 // Stops made while a start node closes must end before Node-RED stops waiting for it (15 s).
-import path from 'path';
-
-// As installed (node-red/dist), like the node tests.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { CLOSE_BUDGET_MS, stopOptionsBefore } = require(path.resolve(__dirname, '../../node-red/dist/lib/close-budget.js')) as {
-	CLOSE_BUDGET_MS: number;
-	stopOptionsBefore(deadline: number, now?: number): { timeoutMs?: number; attempts?: number };
-};
+import { CLOSE_BUDGET_MS, stopOptionsBefore } from '../../node-red/src/lib/close-budget';
 
 const worstCase = ({ timeoutMs = 30000, attempts = 3 }: { timeoutMs?: number; attempts?: number }) =>
 	timeoutMs * attempts + [1000, 2000].slice(0, attempts - 1).reduce((a, b) => a + b, 0);

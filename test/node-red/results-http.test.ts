@@ -16,12 +16,12 @@ async function loadResults(results: Record<string, unknown> = {}) {
 }
 
 describe('valid callbacks', () => {
-	it('a result goes to output 1 as {task_id, status, text, timestamp, ended:false} with topic = task_id', async () => {
+	it('a result goes to output 1 as {event: "result", task_id, status, text, timestamp, ended: false} with topic = task_id', async () => {
 		const [out, end] = await loadResults();
 		const answer = await post(result('task-1', 'The pan is boiling over.', '2025-10-22T12:00:45Z'));
 		expect(answer.status).toBe(200);
 		const msg = await out.next();
-		expect(msg.payload).toEqual({ task_id: 'task-1', status: 0, text: 'The pan is boiling over.', timestamp: '2025-10-22T12:00:45.000Z', ended: false });
+		expect(msg.payload).toEqual({ event: 'result', task_id: 'task-1', status: 0, text: 'The pan is boiling over.', timestamp: '2025-10-22T12:00:45.000Z', ended: false });
 		expect(msg.topic).toBe('task-1');
 		expect(end.messages).toHaveLength(0);
 		expect(sends()).toEqual([[[expect.objectContaining({ topic: 'task-1' }), null]]]);
@@ -35,7 +35,7 @@ describe('valid callbacks', () => {
 		const [out, end] = await loadResults();
 		expect((await post(result('task-2', text, '2025-10-22T12:01:00Z', status))).status).toBe(200);
 		const msg = await end.next();
-		expect(msg.payload).toEqual({ task_id: 'task-2', status, text, timestamp: '2025-10-22T12:01:00.000Z', ended: true });
+		expect(msg.payload).toEqual({ event: 'stream_ended', task_id: 'task-2', status, text, timestamp: '2025-10-22T12:01:00.000Z', ended: true });
 		expect(msg.topic).toBe('task-2');
 		expect(out.messages).toHaveLength(0);
 	});
@@ -43,7 +43,7 @@ describe('valid callbacks', () => {
 	it('an ended callback without data or timestamp still ends the stream', async () => {
 		const [, end] = await loadResults();
 		expect((await post({ status: 14, task_id: 'task-3' })).status).toBe(200);
-		expect((await end.next()).payload).toEqual({ task_id: 'task-3', status: 14, text: '', timestamp: null, ended: true });
+		expect((await end.next()).payload).toEqual({ event: 'stream_ended', task_id: 'task-3', status: 14, text: '', timestamp: null, ended: true });
 	});
 
 	it('accepts a missing content type and +json types, and odd timestamps become null or ISO', async () => {

@@ -50,7 +50,7 @@ describe('stop on close', () => {
 		// Clean up the way a user would.
 		const [stopped] = h.inboxes('stopped');
 		const msg = await h.expectSent('stop', stopped);
-		expect(msg.payload).toEqual([{ task_id: id, outcome: 'stopped', stopped: true }]);
+		expect(msg.payload).toEqual([{ task_id: id, outcome: 'stopped', stopped: true, message: h.STOPPED }]);
 		expect(env.sandbox.activeTasks()).toHaveLength(0);
 	});
 
@@ -101,6 +101,7 @@ describe('maximum duration', () => {
 		expect(msg.payload.max_duration_minutes).toBe(0.002);
 		const ended = await end.next((m) => m.topic === taskId);
 		expect(ended.payload).toEqual({
+			event: 'stream_ended',
 			task_id: taskId,
 			status: 14,
 			text: 'Stopped after the maximum duration of 0.002 minutes.',
@@ -219,7 +220,7 @@ describe('streams that end by themselves', () => {
 		expect(h.registry.list()).toEqual([expect.objectContaining({ taskId, endedAt: expect.any(Number) })]);
 		// A stop now finds nothing to stop, and says so without failing.
 		const [stopped] = h.inboxes('stopped');
-		expect((await h.expectSent('stop', stopped, { task_id: taskId })).payload).toEqual({ task_id: taskId, outcome: 'not_found', stopped: false });
+		expect((await h.expectSent('stop', stopped, { task_id: taskId })).payload).toEqual({ task_id: taskId, outcome: 'not_found', stopped: false, message: h.NOT_FOUND });
 	});
 
 	it('credits that run out: a final 2001 callback on output 2, and a new start is refused', async () => {

@@ -220,7 +220,9 @@ describe('output and status', () => {
 			started_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
 			rtmp_url: h.RTMP,
 			user_prompt: h.PROMPT,
+			system_prompt: 'You are a real-time video monitoring system.',
 			callback_url: `${h.nodeRedUrl()}${h.RESULTS_PATH}?token=***`,
+			thinking: false,
 			max_duration_minutes: 30,
 		});
 		expect(Date.parse(msg.payload.started_at)).toBeGreaterThanOrEqual(before - 1);

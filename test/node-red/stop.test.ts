@@ -22,7 +22,7 @@ describe('which task', () => {
 		const [started, stopped] = await loadLoop({ stop: { taskId: 'not-this-one-either' } });
 		const id = (await h.expectSent('start', started)).task_id!;
 		const msg = await h.expectSent('stop', stopped, message(id));
-		expect(msg.payload).toEqual({ task_id: id, outcome: 'stopped', stopped: true });
+		expect(msg.payload).toEqual({ task_id: id, outcome: 'stopped', stopped: true, message: h.STOPPED });
 		expect(msg.task_id).toBe(id);
 		expect(env.sandbox.task(id)).toMatchObject({ state: 'stopped', endReason: 'stopped' });
 		expect(totals()).toMatchObject({ stops: 1, notFoundStops: 0 });
@@ -35,7 +35,7 @@ describe('which task', () => {
 		await h.redeploy(h.loopFlow(env.sandbox, { stop: { taskId: id } }), h.CREDENTIALS, 'nodes');
 		const [stopped] = h.inboxes('stopped');
 		const msg = await h.expectSent('stop', stopped, { payload: '' });
-		expect(msg.payload).toEqual({ task_id: id, outcome: 'stopped', stopped: true });
+		expect(msg.payload).toEqual({ task_id: id, outcome: 'stopped', stopped: true, message: h.STOPPED });
 		expect(env.sandbox.task(id)!.state).toBe('stopped');
 	});
 
@@ -68,7 +68,7 @@ describe('outcomes', () => {
 		const id = (await h.expectSent('start', started)).task_id!;
 		await h.expectSent('stop', stopped, { task_id: id });
 		const again = await h.expectSent('stop', stopped, { task_id: id });
-		expect(again.payload).toEqual({ task_id: id, outcome: 'not_found', stopped: false });
+		expect(again.payload).toEqual({ task_id: id, outcome: 'not_found', stopped: false, message: h.NOT_FOUND });
 		expect(h.lastStatus(h.node('stop'))).toEqual({ fill: 'green', shape: 'dot', text: h.t('memories-live-stop.status.done', { stopped: 0, missing: 1 }) });
 		expect(h.calls(h.node('stop'), 'error')).toHaveLength(0);
 		expect(totals()).toMatchObject({ stops: 1, notFoundStops: 1 });
@@ -126,7 +126,7 @@ describe('target: all', () => {
 		const mine = [(await h.expectSent('start', started)).task_id!, (await h.expectSent('start-b', started)).task_id!];
 		const other = (await h.expectSent('start-other', started)).task_id!;
 		const msg = await h.expectSent('stop', stopped, { task_id: other }); // ignored: "all" means all of this account
-		expect(msg.payload).toEqual(expect.arrayContaining(mine.map((id) => ({ task_id: id, outcome: 'stopped', stopped: true }))));
+		expect(msg.payload).toEqual(expect.arrayContaining(mine.map((id) => ({ task_id: id, outcome: 'stopped', stopped: true, message: h.STOPPED }))));
 		expect(msg.payload).toHaveLength(2);
 		expect(env.sandbox.activeTasks().map((t) => t.taskId)).toEqual([other]);
 		expect(h.registry.list().map((t) => t.taskId)).toEqual([other]);
@@ -143,8 +143,8 @@ describe('target: all', () => {
 		const msg = await h.expectSent('stop', stopped);
 		expect(msg.payload).toEqual(
 			expect.arrayContaining([
-				{ task_id: running, outcome: 'stopped', stopped: true },
-				{ task_id: gone, outcome: 'not_found', stopped: false },
+				{ task_id: running, outcome: 'stopped', stopped: true, message: h.STOPPED },
+				{ task_id: gone, outcome: 'not_found', stopped: false, message: h.NOT_FOUND },
 			]),
 		);
 		expect(h.lastStatus(h.node('stop'))?.text).toBe(h.t('memories-live-stop.status.done', { stopped: 1, missing: 1 }));
@@ -162,7 +162,7 @@ describe('target: all', () => {
 		const payload = outcome.msg.payload as Array<{ task_id: string; outcome: string; stopped: boolean; error?: string }>;
 		expect(payload.map((r) => r.task_id).sort()).toEqual([...ids].sort());
 		const failed = payload.filter((r) => r.outcome === 'failed');
-		expect(failed).toEqual([{ task_id: expect.any(String), outcome: 'failed', stopped: false, error: expect.stringMatching(/status 5000/) }]);
+		expect(failed).toEqual([{ task_id: expect.any(String), outcome: 'failed', stopped: false, message: h.NOT_STOPPED, error: expect.stringMatching(/status 5000/) }]);
 		const done = payload.find((r) => r.outcome === 'stopped')!;
 		expect(env.sandbox.task(done.task_id)!.state).toBe('stopped');
 		expect(env.sandbox.task(failed[0].task_id)!.state).toBe('running');
@@ -186,7 +186,7 @@ describe('API errors', () => {
 		const before = Date.now();
 		const msg = await h.expectSent('stop', stopped, { task_id: id });
 		expect(Date.now() - before).toBeGreaterThanOrEqual(900);
-		expect(msg.payload).toEqual({ task_id: id, outcome: 'stopped', stopped: true });
+		expect(msg.payload).toEqual({ task_id: id, outcome: 'stopped', stopped: true, message: h.STOPPED });
 		expect(env.sandbox.task(id)!.state).toBe('stopped');
 		expect(h.calls(h.node('stop'), 'error')).toHaveLength(0);
 	});

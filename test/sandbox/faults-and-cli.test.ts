@@ -137,6 +137,45 @@ describe('CLI', () => {
 		expect(output()).toMatch(/SIGINT: stopping the sandbox \(3 tasks running end now\)/);
 	});
 
+	it('sends every callback with the --variant variants and numeric --task-ids', async () => {
+		const { url, output } = await run(['--port', '0', '--interval-ms', '30', '--variant', 'text_plain,ts_no_zone', '--variant', 'task_id_number', '--task-ids', 'numeric']);
+		expect(output()).toMatch(/task ids: numeric; delivery variants: text_plain, ts_no_zone, task_id_number/);
+		expect(output()).toMatch(/foreign origin \(where redirect faults point\): http:\/\/127\.0\.0\.1:\d+/);
+		expect(output()).toMatch(/scenarios \(\?scenario= in the RTMP URL\): boil, calm, flicker/);
+		const answer = await start(url, 'sk-sandbox-key', startParams(`${sink.url}/cli-variants`));
+		const taskId = (answer.json as { task_id: string }).task_id;
+		expect(taskId).toMatch(/^\d+$/);
+		const [callback] = await sink.waitFor(1, (r) => r.url === '/cli-variants');
+		expect(callback.headers['content-type']).toBe('text/plain');
+		expect(callback.body).toContain(`"task_id":${taskId},`);
+		expect((callback.json as { data: { timestamp: string } }).data.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+	});
+
+	it.each([
+		[['--variant', 'xml'], /--variant: unknown variant "xml"/],
+		[['--variant', 'ts_space,ts_epoch_s'], /--variant: .*same thing \(timestamp\)/],
+		[['--variant', 'task_id_number'], /--variant: .*needs numeric task ids/],
+		[['--task-ids', 'snowflake'], /--task-ids is uuid or numeric/],
+	])('explains a bad variant or task id option: %j', async (args, message) => {
+		child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+		let stderr = '';
+		child.stderr!.on('data', (c) => (stderr += c));
+		const code = await new Promise((resolve) => child!.once('exit', resolve));
+		expect(code).toBe(2);
+		expect(stderr).toMatch(message);
+	});
+
+	it('lists the delivery variants and the scenarios in --help', async () => {
+		child = spawn(process.execPath, [cli, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		child.stdout!.on('data', (c) => (stdout += c));
+		expect(await new Promise((resolve) => child!.once('exit', resolve))).toBe(0);
+		const { VARIANT_NAMES, SCENARIO_NAMES } = await import('../../sandbox/src');
+		for (const name of [...VARIANT_NAMES, ...SCENARIO_NAMES]) expect(stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+		expect(stdout).toMatch(/--variant V\[,V…\]/);
+		expect(stdout).toMatch(/--task-ids uuid\|numeric/);
+	});
+
 	it('explains a bad option', async () => {
 		child = spawn(process.execPath, [cli, '--interval-ms', 'soon'], { stdio: ['ignore', 'pipe', 'pipe'] });
 		let stderr = '';

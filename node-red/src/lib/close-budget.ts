@@ -1,8 +1,7 @@
 // How long a closing node may take. Node-RED waits 15 s for a node to close, then goes on without
 // it (and a shutdown exits): every stop made while closing, retries included, and the wait for
 // starts still awaiting their answer must end within this budget.
-import { backoffDelayMs } from '../core';
-import type { StopOptions } from './api-client';
+import { StopOptions, backoffDelayMs } from '../../../core';
 
 export const CLOSE_BUDGET_MS = 14000;
 const CLOSE_ATTEMPT_MS = 6000;

@@ -1,6 +1,6 @@
 // Errors as Node-RED shows them: a full message for done(err) (Catch nodes, debug sidebar) and a
 // short reason for the status under the node. The core's messages already say what to do next.
-import { InputError, MemoriesApiError, redact } from '../core';
+import { InputError, MemoriesApiError, redact } from '../../../core';
 
 /** A plain Error carrying `details` as its `cause` and as its own properties. */
 function detailed(message: string, details: Record<string, unknown>): Error {

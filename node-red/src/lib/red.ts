@@ -2,6 +2,8 @@
 // behind Node-RED and would be a dependency for four interfaces).
 import type { IncomingMessage, ServerResponse } from 'http';
 
+import type { Transport } from '../../../core';
+
 export type NodeStatus = { fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey'; shape?: 'ring' | 'dot'; text?: string };
 
 export interface NodeMessage {
@@ -38,7 +40,7 @@ export interface ExpressApp {
 export interface NodeAPI {
 	nodes: {
 		createNode(node: Node, config: NodeDef): void;
-		registerType<T extends Node>(type: string, constructor: (this: T, config: NodeDef) => void, options?: { credentials?: Record<string, { type: 'text' | 'password' }> }): void;
+		registerType<T extends Node, P extends NodeDef>(type: string, constructor: (this: T, props: P) => void, options?: { credentials?: Record<string, { type: 'text' | 'password' }> }): void;
 		getNode(id: string): Node | null;
 	};
 	httpNode?: ExpressApp;
@@ -55,12 +57,18 @@ export interface NodeDef {
 	[key: string]: unknown;
 }
 
+// Each node set is bundled on its own (dist/nodes/*.js, the core inlined in each), so what one
+// node hands another must be plain data, or functions taking and returning plain data: a class
+// instance (an error, a client) made by one bundle fails `instanceof` in another.
+
 /** What the start and stop nodes use of a memories-live-config node. */
 export interface ConfigNode extends Node {
+	/** The Base URL as the core reads it (empty: the real service); one it refuses is kept as typed. */
 	baseUrl: string;
 	publicUrl: string;
-	/** The account's API client. @throws InputError when the key or Base URL is unusable */
-	client(): import('./api-client').ApiClient;
+	credentials?: { apiKey?: string };
+	/** Sends API requests over this account's connection pool. */
+	transport: Transport;
 	/** Values never to show in a status, log or error. */
 	secrets(): string[];
 }

@@ -3,12 +3,12 @@
 // removes only itself; the route goes when its last node does.
 import type { IncomingMessage, ServerResponse } from 'http';
 
-import { CallbackCheck, CallbackRejection, Limits, checkCallbackRequest, tokenFromQuery, verifySecret } from '../core';
+import { CallbackBody, CallbackCheck, Limits, checkCallback } from '../../../core';
 import type { ExpressApp, Handler, NodeAPI } from './red';
 
 export interface CallbackReceiver {
 	readonly secret: string;
-	/** Called with every authenticated request, valid or not, after the answer was sent. */
+	/** Called with every request that carried its secret, valid or not, after the answer was sent. */
 	receive(check: CallbackCheck): void;
 	/** Called for requests no receiver's secret matched. */
 	unauthorised?(): void;
@@ -42,8 +42,8 @@ const DRAIN_BYTES = 16 * Limits.callbackBodyBytes;
 
 type Body =
 	| { kind: 'body'; data: Buffer }
-	/** `size`: bytes read before giving up (at least the limit). */
-	| { kind: 'too_large'; drained: boolean; size: number }
+	/** `drained`: read to its end (and thrown away); else cut off. */
+	| { kind: 'too_large'; drained: boolean }
 	/** The sender went away before its body was complete: nobody to answer. */
 	| { kind: 'gone' };
 
@@ -51,21 +51,21 @@ type Body =
 function readLimitedBody(req: IncomingMessage, res: ServerResponse): Promise<Body> {
 	return new Promise((resolve) => {
 		const declared = Number(req.headers['content-length']);
-		if (Number.isFinite(declared) && declared > DRAIN_BYTES) return resolve({ kind: 'too_large', drained: false, size: declared });
+		if (Number.isFinite(declared) && declared > DRAIN_BYTES) return resolve({ kind: 'too_large', drained: false });
 		const chunks: Buffer[] = [];
 		let size = 0;
 		const onData = (chunk: Buffer) => {
 			size += chunk.length;
 			if (size > DRAIN_BYTES) {
 				req.off('data', onData);
-				resolve({ kind: 'too_large', drained: false, size });
+				resolve({ kind: 'too_large', drained: false });
 			} else if (size <= Limits.callbackBodyBytes) {
 				chunks.push(chunk);
 			}
 		};
 		req.on('data', onData);
 		req.once('end', () =>
-			resolve(size > Limits.callbackBodyBytes ? { kind: 'too_large', drained: true, size } : { kind: 'body', data: Buffer.concat(chunks) }),
+			resolve(size > Limits.callbackBodyBytes ? { kind: 'too_large', drained: true } : { kind: 'body', data: Buffer.concat(chunks) }),
 		);
 		req.once('error', () => resolve({ kind: 'gone' }));
 		res.once('close', () => resolve({ kind: 'gone' }));
@@ -78,44 +78,70 @@ function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
 	res.once('finish', () => req.destroy());
 }
 
-function createHandler(route: { receivers: Set<CallbackReceiver> }): Handler {
+/** The sender went away before its body was complete: nobody to answer. */
+const SENDER_GONE = Symbol('sender gone');
+
+/** The body as the core reads it: parsed already (by the editor API's parser or httpNodeMiddleware), or read on demand. */
+function bodyOf(req: Parameters<Handler>[0], res: ServerResponse): CallbackBody | (() => Promise<CallbackBody>) {
+	// Already parsed: by the editor API's JSON parser (it runs first whenever httpAdminRoot is a
+	// prefix of the path, as with the defaults) or by httpNodeMiddleware.
+	if (req._body || req.readableEnded) {
+		return typeof req.body === 'string' || req.body instanceof Uint8Array ? { raw: req.body } : { parsed: req.body };
+	}
+	return async () => {
+		const body = await readLimitedBody(req, res);
+		if (body.kind === 'gone') throw SENDER_GONE;
+		if (body.kind === 'body') return { raw: body.data };
+		if (!body.drained) closeAfterAnswer(req, res);
+		return { tooLarge: true };
+	};
+}
+
+/** A body the core refused unread (declared too large): drained like one read, so the sender sees the answer. */
+async function settleUnread(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+	if (req.readableEnded) return true;
+	const body = await readLimitedBody(req, res);
+	if (body.kind === 'gone') return false;
+	if (body.kind === 'too_large' && !body.drained) closeAfterAnswer(req, res);
+	return true;
+}
+
+/** Checks one request with the core, answers it, and hands it to the receiver whose secret it carried. */
+async function receive(receivers: readonly CallbackReceiver[], req: Parameters<Handler>[0], res: ServerResponse): Promise<void> {
+	const body = bodyOf(req, res);
+	let bodyRead = typeof body !== 'function';
+	const check = await checkCallback(
+		{
+			method: req.method ?? '',
+			contentType: req.headers['content-type'],
+			contentLength: req.headers['content-length'],
+			query: req.query ?? Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams),
+			body:
+				typeof body === 'function'
+					? () => {
+							bodyRead = true;
+							return body();
+						}
+					: body,
+		},
+		receivers.map((r) => r.secret),
+	);
+	if (check.matched !== undefined && !bodyRead && !(await settleUnread(req, res))) return;
+	if (res.headersSent) return;
+	// Answer first: the sender must not wait for the flow.
+	if (check.ok) reply(res, 200);
+	else reply(res, check.httpStatus, check.reason);
+	if (check.matched !== undefined) receivers[check.matched].receive(check);
+	else if (!check.ok && check.httpStatus === 401) for (const r of receivers) r.unauthorised?.();
+}
+
+function createHandler(RED: NodeAPI, route: { receivers: Set<CallbackReceiver> }): Handler {
 	return (req, res) => {
-		const token = tokenFromQuery(req.query ?? Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams));
-		let receiver: CallbackReceiver | undefined;
-		for (const candidate of route.receivers) if (verifySecret(candidate.secret, token)) receiver = candidate;
-		if (!receiver) {
-			// No secret matched: the core's answer for that (405 for a wrong method, else 401).
-			const rejection = checkCallbackRequest({ method: req.method ?? '', token: undefined, body: undefined }, '') as CallbackRejection;
-			if (rejection.httpStatus === 401) for (const r of route.receivers) r.unauthorised?.();
-			return reply(res, rejection.httpStatus, rejection.reason);
-		}
-		const found = receiver;
-		const finish = (body: unknown, bodyIsParsed: boolean, bodyLength?: number) => {
-			const check = checkCallbackRequest(
-				{ method: req.method ?? '', contentType: req.headers['content-type'], token, body, bodyIsParsed, bodyLength },
-				found.secret,
-			);
-			// Answer first: the sender must not wait for the flow.
-			if (check.ok) reply(res, 200);
-			else reply(res, check.httpStatus, check.reason);
-			found.receive(check);
-		};
-		if (req._body || req.readableEnded) {
-			// Already parsed: by the editor API's JSON parser (it runs first whenever httpAdminRoot is a
-			// prefix of the path, as with the defaults) or by httpNodeMiddleware. Its size still counts.
-			const declared = Number(req.headers['content-length']);
-			const size = Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(req.body ?? null) ?? '');
-			finish(req.body, typeof req.body !== 'string' && !(req.body instanceof Uint8Array), size);
-			return;
-		}
-		void readLimitedBody(req, res).then((body) => {
-			if (res.headersSent || body.kind === 'gone') return;
-			if (body.kind === 'too_large') {
-				if (!body.drained) closeAfterAnswer(req, res);
-				finish(undefined, false, body.size);
-				return;
-			}
-			finish(body.data, false);
+		receive([...route.receivers], req, res).catch((error: unknown) => {
+			if (error === SENDER_GONE) return;
+			// Never an unhandled rejection, which would end Node-RED: a 500 without details, the reason logged.
+			RED.log.warn(`memories.ai results: a callback could not be processed: ${error instanceof Error ? error.message : String(error)}`);
+			if (!res.headersSent) reply(res, 500, 'The callback could not be processed.');
 		});
 	};
 }
@@ -145,7 +171,7 @@ export function addCallbackRoute(RED: NodeAPI, path: string, receiver: CallbackR
 	let route = routes.get(path);
 	if (!route) {
 		const receivers = new Set<CallbackReceiver>();
-		route = { receivers, handler: createHandler({ receivers }) };
+		route = { receivers, handler: createHandler(RED, { receivers }) };
 		routes.set(path, route);
 		app.all(path, ...middlewareOf(RED), route.handler);
 	}

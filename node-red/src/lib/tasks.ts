@@ -5,7 +5,7 @@
 // one costs money every 5 s.
 import { EventEmitter } from 'events';
 
-import type { CallbackEvent } from '../core';
+import type { StopOutcome } from '../../../core';
 
 export interface TrackedTask {
 	taskId: string;
@@ -20,18 +20,17 @@ export interface TrackedTask {
 	endedAt?: number;
 }
 
-/** Why a task left the registry. */
-export type RemovalReason = 'stopped' | 'max_duration';
+/** Why a task left the registry: a stop, or the start node's stop at its maximum duration. */
+export type Removal = { reason: 'stopped' } | { reason: 'max_duration'; outcome: StopOutcome['outcome'] };
 
 /** Tasks reported ended are forgotten after this long without a stop. */
 const ENDED_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 interface TaskEvents {
 	added: [TrackedTask];
-	/** `event`: the event to report for a `max_duration` stop. */
-	removed: [TrackedTask, RemovalReason, CallbackEvent | undefined];
+	removed: [TrackedTask, Removal];
 	/** A callback said the stream ended. */
-	ended: [TrackedTask, CallbackEvent];
+	ended: [TrackedTask];
 }
 
 class TaskRegistry extends EventEmitter<TaskEvents> {
@@ -47,11 +46,11 @@ class TaskRegistry extends EventEmitter<TaskEvents> {
 	}
 
 	/** Records that a callback reported the stream's end; the task stays listed until stopped. */
-	markEnded(taskId: string, event: CallbackEvent): void {
+	markEnded(taskId: string): void {
 		const task = this.tasks.get(taskId);
 		if (!task || task.endedAt !== undefined) return;
 		task.endedAt = Date.now();
-		this.emit('ended', task, event);
+		this.emit('ended', task);
 	}
 
 	get(taskId: string): TrackedTask | undefined {
@@ -59,11 +58,11 @@ class TaskRegistry extends EventEmitter<TaskEvents> {
 	}
 
 	/** @returns the task if it was tracked */
-	remove(taskId: string, reason: RemovalReason, event?: CallbackEvent): TrackedTask | undefined {
+	remove(taskId: string, removal: Removal = { reason: 'stopped' }): TrackedTask | undefined {
 		const task = this.tasks.get(taskId);
 		if (!task) return undefined;
 		this.tasks.delete(taskId);
-		this.emit('removed', task, reason, event);
+		this.emit('removed', task, removal);
 		return task;
 	}
 
@@ -72,6 +71,19 @@ class TaskRegistry extends EventEmitter<TaskEvents> {
 	}
 }
 
-/** One per Node-RED process: every flow's start, stop and results nodes share it. */
-export const tasks = new TaskRegistry();
-tasks.setMaxListeners(0);
+export type { TaskRegistry };
+
+/**
+ * One per Node-RED process: every flow's start, stop and results nodes share it. Each node set's
+ * file is a bundle of its own with this module inlined, so the one registry is kept on globalThis
+ * under a registered symbol: whichever node set loads first creates it, the others find it.
+ */
+const REGISTRY = Symbol.for('node-red-contrib-memories-live-video/tasks');
+const holder = globalThis as { [REGISTRY]?: TaskRegistry };
+export const tasks: TaskRegistry = (holder[REGISTRY] ??= createRegistry());
+
+function createRegistry(): TaskRegistry {
+	const registry = new TaskRegistry();
+	registry.setMaxListeners(0);
+	return registry;
+}

@@ -1,30 +1,29 @@
 // Config node: the memories.ai account (API key, kept as a Node-RED credential), the API's
 // Base URL, and the public URL at which memories.ai reaches this Node-RED for callbacks.
-import { ApiClient } from '../lib/api-client';
-import type { ConfigNode, NodeAPI, NodeDef } from '../lib/red';
-import { DEFAULT_BASE_URL, InputError, validateApiKey, validateBaseUrl } from '../core';
+import { validateBaseUrl } from '../../../core';
+import type { AccountProperties } from '../account/properties';
+import type { ConfigNode, NodeAPI } from '../lib/red';
+import { createUndiciTransport } from '../lib/undici-transport';
+
+/** The Base URL as the core reads it (its default when empty); one it refuses is kept as typed, for every call to report. */
+function baseUrlOf(value: unknown): string {
+	try {
+		return validateBaseUrl(value);
+	} catch {
+		return typeof value === 'string' ? value.trim() : '';
+	}
+}
 
 export = function register(RED: NodeAPI): void {
-	function MemoriesLiveConfig(this: ConfigNode, def: NodeDef): void {
-		RED.nodes.createNode(this, def);
-		this.baseUrl = typeof def.baseUrl === 'string' && def.baseUrl.trim() !== '' ? def.baseUrl.trim() : DEFAULT_BASE_URL;
-		this.publicUrl = typeof def.publicUrl === 'string' ? def.publicUrl.trim() : '';
-		let client: ApiClient | undefined;
+	function MemoriesLiveConfig(this: ConfigNode, props: AccountProperties): void {
+		RED.nodes.createNode(this, props);
+		this.baseUrl = baseUrlOf(props.baseUrl);
+		this.publicUrl = typeof props.publicUrl === 'string' ? props.publicUrl.trim() : '';
+		const transport = createUndiciTransport();
+		this.transport = transport.send;
 		this.secrets = () => (this.credentials?.apiKey ? [this.credentials.apiKey] : []);
-		this.client = () => {
-			if (!client) {
-				if (!this.credentials?.apiKey) {
-					throw new InputError('API Key', RED._('memories-live-config.errors.no-key'));
-				}
-				client = new ApiClient({ baseUrl: validateBaseUrl(this.baseUrl), apiKey: validateApiKey(this.credentials.apiKey) });
-			}
-			return client;
-		};
 		this.on('close', (_removed, done) => {
-			const closing = client;
-			client = undefined;
-			if (!closing) return done();
-			closing.close().then(done, done);
+			transport.close().then(done, done);
 		});
 	}
 

@@ -136,7 +136,7 @@ describe.each([
 		expect(sandbox.task(taskId)?.callback).toBe(`${routeUrl}?token=${SECRET}`);
 		const results = await sink.waitFor(3, at('/result'));
 		for (const r of results) {
-			expect(r.json).toEqual({ task_id: taskId, status: 0, text: expect.any(String), timestamp: expect.stringMatching(/Z$/), ended: false });
+			expect(r.json).toEqual({ event: 'result', task_id: taskId, status: 0, text: expect.any(String), timestamp: expect.stringMatching(/Z$/), ended: false });
 		}
 		recordFigures(`node-red ${version} results`, {
 			callbacksSent: sandbox.deliveries({ taskId }).length,
@@ -168,7 +168,7 @@ describe.each([
 		expect(sandbox.activeTasks(KEY)).toHaveLength(1);
 		await red.injectNode('halt');
 		const [stopped] = await sink.waitFor(1, at('/stopped'));
-		expect(stopped.json).toEqual([{ task_id: expect.any(String), outcome: 'stopped', stopped: true }]);
+		expect(stopped.json).toEqual([{ task_id: expect.any(String), outcome: 'stopped', stopped: true, message: expect.stringMatching(/^Stopped: /) }]);
 		expect(sandbox.activeTasks(KEY)).toHaveLength(0);
 	});
 

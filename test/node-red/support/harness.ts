@@ -1,4 +1,4 @@
-// Runs the compiled Node-RED nodes (node-red/dist, exactly what users install) inside
+// Runs the bundled Node-RED nodes (node-red/dist, exactly what users install) inside
 // node-red-node-test-helper, serves RED.httpNode on the helper's HTTP server (the helper itself
 // mounts only the admin app), and gives tests event-based ways to wait for outputs, errors and
 // status changes. Nothing here sleeps to synchronise.
@@ -6,6 +6,7 @@ import fs from 'fs';
 import { IncomingMessage, ServerResponse } from 'http';
 import path from 'path';
 
+import { tasks } from '../../../node-red/src/lib/tasks';
 import { Sandbox, startSandbox } from '../../../sandbox/src';
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
@@ -18,8 +19,11 @@ const configModule = loadModule('memories-live-config');
 const resultsModule = loadModule('memories-live-results');
 const startModule = loadModule('memories-live-start');
 const stopModule = loadModule('memories-live-stop');
-/** The process-wide task registry the compiled nodes share (same module instance as theirs). */
-export const registry: TaskRegistry = require(path.join(DIST, 'lib', 'tasks.js')).tasks;
+/**
+ * The process-wide task registry the bundled nodes share: this (the source module, run by
+ * ts-jest) finds the very registry each bundle finds, as the bundles find each other's.
+ */
+export const registry = tasks;
 
 type NodeModule = (RED: any) => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -55,16 +59,7 @@ interface TestHelper {
 	_redNodes: { setFlows(flow: object[], credentials: object, type: string): Promise<unknown> };
 	_NodePrototype: Record<string, Spy>;
 }
-export interface TrackedTask {
-	taskId: string;
-	startNodeId: string;
-	configId: string;
-	resultsNodeId?: string;
-}
-interface TaskRegistry {
-	list(filter?: (task: TrackedTask) => boolean): TrackedTask[];
-	remove(taskId: string, reason: string): unknown;
-}
+export type { TrackedTask } from '../../../node-red/src/lib/tasks';
 export type Msg = { payload?: any; topic?: string; task_id?: string; [key: string]: any };
 
 export const KEY = 'sk-mai-nodered-test-key-0001';
@@ -75,6 +70,10 @@ export const RESULTS_PATH = '/memories/results';
 export const RTMP = 'rtmp://camera.example.com:1935/live/kitchen';
 export const PROMPT = 'Tell me when the pan is boiling over.';
 export const INTERVAL_MS = 40;
+/** The documented Stop output's messages. */
+export const STOPPED = 'Stopped: no more results will arrive and billing has ended.';
+export const NOT_FOUND = 'Not found or already stopped: nothing was running under this task ID.';
+export const NOT_STOPPED = 'Could not stop: the stream may still be running and billing. Stop it again with this task ID.';
 
 // ---------------------------------------------------------------------------------------------
 // Messages as Node-RED shows them: the node modules' own en-US catalogues (the helper's RED._
@@ -171,7 +170,7 @@ export async function unload(): Promise<void> {
 	loaded = false;
 	await helper.unload();
 	nodeApp = undefined;
-	for (const task of registry.list()) registry.remove(task.taskId, 'stopped');
+	for (const task of registry.list()) registry.remove(task.taskId);
 }
 
 export const node = (id: string): RedNode => {

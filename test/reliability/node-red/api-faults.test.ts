@@ -273,7 +273,7 @@ it('turns every start fault into a typed error at the Catch node, without retryi
 	const stoppedBefore = itemsAt(sink, '/stopped').length;
 	await control('stop', slowTask.taskId);
 	const [outcome] = (await waitForItems(sink, '/stopped', (all) => all.length > stoppedBefore)).slice(stoppedBefore);
-	expect(outcome).toEqual({ task_id: slowTask.taskId, outcome: 'stopped', stopped: true });
+	expect(outcome).toEqual({ task_id: slowTask.taskId, outcome: 'stopped', stopped: true, message: expect.stringMatching(/^Stopped: /) });
 	expect(sandbox.task(slowTask.taskId)?.state).toBe('stopped');
 });
 
@@ -299,7 +299,7 @@ it('turns every stop fault, after three tries, into a typed error at the Catch n
 	const stoppedBefore = itemsAt(sink, '/stopped').length;
 	await red!.injectNode('halt');
 	const outcomes = (await waitForItems(sink, '/stopped', (all) => all.length > stoppedBefore)).slice(stoppedBefore);
-	expect(outcomes).toEqual([{ task_id: taskId, outcome: 'stopped', stopped: true }]);
+	expect(outcomes).toEqual([{ task_id: taskId, outcome: 'stopped', stopped: true, message: expect.stringMatching(/^Stopped: /) }]);
 	expect(sandbox.activeTasks()).toEqual([]);
 });
 
@@ -316,7 +316,7 @@ it('reports a stop answered after the timeout three times as a timeout, and stop
 	const stoppedBefore = itemsAt(sink, '/stopped').length;
 	await control('stop-2', taskId);
 	const [outcome] = (await waitForItems(sink, '/stopped', (all) => all.length > stoppedBefore)).slice(stoppedBefore);
-	expect(outcome).toEqual({ task_id: taskId, outcome: 'not_found', stopped: false });
+	expect(outcome).toEqual({ task_id: taskId, outcome: 'not_found', stopped: false, message: expect.stringMatching(/^Not found or already stopped/) });
 });
 
 it('reports a stop whose answer was lost once as stopped: the retry hears "not found" because the first try stopped it', async () => {
@@ -325,7 +325,7 @@ it('reports a stop whose answer was lost once as stopped: the retry hears "not f
 	expect(lostSandbox.task(taskId)?.state).toBe('stopped');
 	expect(totals(lostSandbox)).toEqual(expect.objectContaining({ starts: 1, stops: 1, notFoundStops: 1, activeTasks: 0 }));
 	// Not "not_found" (and with "fail when not running" on, not an error): this node did stop it.
-	expect(outcome).toEqual({ task_id: taskId, outcome: 'stopped', stopped: true });
+	expect(outcome).toEqual({ task_id: taskId, outcome: 'stopped', stopped: true, message: expect.stringMatching(/^Stopped: /) });
 });
 
 it('keeps the same Node-RED process running, with no uncaught error in its log, and no duplicate task anywhere', async () => {

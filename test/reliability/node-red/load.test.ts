@@ -70,6 +70,7 @@ it(`takes ${CALLBACKS} valid callbacks at ${RATE}/s: none lost, none duplicated`
 		const stream = n % STREAMS;
 		const frame = Math.floor(n / STREAMS) + 1;
 		const result: ExpectedResult = {
+			event: 'result',
 			task_id: last ? 'load-last' : `load-stream-${stream}`,
 			status: 0,
 			text: analysisText('Is the pan boiling over?', frame),

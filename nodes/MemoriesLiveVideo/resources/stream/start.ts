@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_SYSTEM_PROMPT, maskCallbackToken } from '../../../../core';
-import { streamFields } from '../../../shared/fields';
-import { startStream } from '../../../shared/streams';
+import { startOutput } from '../../../../core';
+import { readStreamFields, streamFields } from '../../../shared/fields';
+import { streamClient } from '../../../shared/streams';
 import type { ApiSession } from '../../../shared/transport';
 
 const show = { resource: ['stream'], operation: ['start'] };
@@ -31,22 +31,8 @@ export const startDescription: INodeProperties[] = [
 ];
 
 export async function executeStart(this: IExecuteFunctions, itemIndex: number, session: ApiSession): Promise<IDataObject> {
-	const input = {
-		rtmpUrl: this.getNodeParameter('rtmpUrl', itemIndex),
-		userPrompt: this.getNodeParameter('userPrompt', itemIndex),
-		systemPrompt: this.getNodeParameter('systemPrompt', itemIndex, DEFAULT_SYSTEM_PROMPT),
-		callbackUrl: this.getNodeParameter('callbackUrl', itemIndex),
-		thinking: this.getNodeParameter('thinking', itemIndex, false),
-	};
-	// The output shows what was sent: the parameters as the core validated them.
-	const { taskId, params } = await startStream(this, session, input);
-	return {
-		task_id: taskId,
-		started_at: new Date().toISOString(),
-		rtmp_url: params.rtmpUrl,
-		user_prompt: params.userPrompt,
-		system_prompt: params.systemPrompt,
-		callback_url: maskCallbackToken(params.callbackUrl),
-		thinking: params.thinking,
-	};
+	const fields = readStreamFields((name, fallback) => this.getNodeParameter(name, itemIndex, fallback));
+	const started = await streamClient(this, session).start({ ...fields, callbackUrl: this.getNodeParameter('callbackUrl', itemIndex, '') });
+	// What was sent, as the core validated it; this action never stops a stream by itself (0).
+	return { ...startOutput(started) };
 }

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { InputError } from '../../../../core';
-import { stopStream } from '../../../shared/streams';
+import { InputError, stopOutput } from '../../../../core';
+import { streamClient } from '../../../shared/streams';
 import type { ApiSession } from '../../../shared/transport';
 
 const show = { resource: ['stream'], operation: ['stop'] };
@@ -40,20 +40,12 @@ export const stopDescription: INodeProperties[] = [
 export async function executeStop(this: IExecuteFunctions, itemIndex: number, session: ApiSession): Promise<IDataObject> {
 	const taskId = this.getNodeParameter('taskId', itemIndex);
 	const options = this.getNodeParameter('options', itemIndex, {}) as { failIfNotFound?: boolean };
-	const result = await stopStream(this, session, taskId);
+	const result = await streamClient(this, session).stop(taskId);
 	if (result.outcome === 'not_found' && options.failIfNotFound === true) {
 		throw new InputError(
 			'Task ID',
 			`No running task has the ID ${result.taskId}: it was never started with this API key, or it has already stopped.`,
 		);
 	}
-	return {
-		task_id: result.taskId,
-		outcome: result.outcome,
-		stopped: result.outcome === 'stopped',
-		message:
-			result.outcome === 'stopped'
-				? 'Stopped: no more results will arrive and billing has ended.'
-				: 'Not found or already stopped: nothing was running under this task ID.',
-	};
+	return { ...stopOutput(result) };
 }

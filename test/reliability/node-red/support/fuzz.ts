@@ -19,6 +19,7 @@ export type Category = MalformedCategory | 'valid' | 'client_abort';
 
 /** What the results node must emit for a valid callback (msg.payload). */
 export interface ExpectedResult {
+	event: 'result' | 'stream_ended';
 	task_id: string;
 	status: number;
 	text: string;
@@ -456,7 +457,7 @@ export function planFuzz(options: PlanOptions): FuzzPlan {
 		const timestamp = timestampOf(n);
 		const text = `valid ${n}: ${pick(['the pan is on the stove', 'nobody in the kitchen', 'steam rising', 'lid rattling'])}`;
 		const payload = { status: 0, task_id: taskId, data: { text, timestamp } };
-		const result: ExpectedResult = { task_id: taskId, status: 0, text, timestamp, ended: false };
+		const result: ExpectedResult = { event: 'result', task_id: taskId, status: 0, text, timestamp, ended: false };
 		const ok = (variant: string, body: string | Buffer, parts: Partial<FuzzCase> = {}, expected: ExpectedResult = result) =>
 			http(n, 'valid', variant, [200], { body: typeof body === 'string' ? utf8(body) : body, result: expected, ...parts });
 		const variant = pick([
@@ -486,10 +487,10 @@ export function planFuzz(options: PlanOptions): FuzzPlan {
 			}
 			case 'ended': {
 				const status = pick([14, 2001, -1, 5000, 16]);
-				return ok(variant, JSON.stringify({ ...payload, status }), {}, { ...result, status, ended: true });
+				return ok(variant, JSON.stringify({ ...payload, status }), {}, { ...result, event: 'stream_ended', status, ended: true });
 			}
 			case 'ended_without_data':
-				return ok(variant, JSON.stringify({ status: 14, task_id: taskId }), {}, { ...result, status: 14, text: '', timestamp: null, ended: true });
+				return ok(variant, JSON.stringify({ status: 14, task_id: taskId }), {}, { ...result, event: 'stream_ended', status: 14, text: '', timestamp: null, ended: true });
 			case 'epoch_seconds': {
 				const seconds = 1735689600 + n;
 				return ok(variant, JSON.stringify({ ...payload, data: { text, timestamp: seconds } }), {}, { ...result, timestamp: new Date(seconds * 1000).toISOString() });

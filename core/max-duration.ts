@@ -1,20 +1,8 @@
+// The maximum duration a host lets a stream it started run before stopping it (billing runs
+// until a stream is stopped or its source ends).
 import type { CallbackEvent } from './callback';
 import { Status } from './contract';
 import { InputError } from './errors';
-
-/** What both hosts emit for a result or an ended stream (n8n item JSON, Node-RED msg.payload). */
-export interface ResultPayload {
-	task_id: string;
-	status: number;
-	text: string;
-	timestamp: string | null;
-	/** True for the last event of a stream: non-zero status (assumed), or our own stop. */
-	ended: boolean;
-}
-
-export function toResultPayload(event: CallbackEvent): ResultPayload {
-	return { task_id: event.taskId, status: event.status, text: event.text, timestamp: event.timestamp, ended: event.ended };
-}
 
 /** A week: longer than anyone should leave a billed stream unattended by accident. */
 export const MAX_DURATION_LIMIT_MINUTES = 7 * 24 * 60;
@@ -34,6 +22,11 @@ export function validateMaxDuration(value: unknown): number {
 
 export function maxDurationExceeded(startedAtMs: number, maxMinutes: number, nowMs: number): boolean {
 	return maxMinutes > 0 && nowMs - startedAtMs >= maxMinutes * 60000;
+}
+
+/** When a stream started at `startedAtMs` is due to be stopped, or undefined without a limit. */
+export function maxDurationDeadline(startedAtMs: number, maxMinutes: number): number | undefined {
+	return maxMinutes > 0 ? startedAtMs + maxMinutes * 60000 : undefined;
 }
 
 /** The ended event a host emits after it stopped a stream for reaching its maximum duration. */

@@ -2,14 +2,9 @@
 // expression or an empty keyword list is refused before any stream starts) and per callback.
 import type { IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 
-import type { FilterMode, FilterOptions } from '../../core';
+import type { FilterMode, GateSettings } from '../../core';
 
-export interface FilterSettings {
-	filter: FilterOptions;
-	ignoreDuplicates: boolean;
-}
-
-export function readFilterSettings(context: IHookFunctions | IWebhookFunctions): FilterSettings {
+export function readGateSettings(context: IHookFunctions | IWebhookFunctions): GateSettings {
 	const options = context.getNodeParameter('options', {}) as { caseSensitive?: boolean; ignoreDuplicates?: boolean };
 	return {
 		filter: {

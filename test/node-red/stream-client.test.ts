@@ -1,11 +1,20 @@
-// The Node-RED package's API client on its own (node-red/dist, as installed), against a stand-in
-// that stops the task but loses the answer: the retry hears "not found", and that is a stop.
+// The Node-RED package's stream client on its own (the core's client over the package's undici
+// transport, as an account's start and stop nodes get it), against a stand-in that stops the
+// task but loses the answer: the retry hears "not found", and that is a stop.
 import http from 'http';
 import { AddressInfo } from 'net';
-import path from 'path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ApiClient } = require(path.resolve(__dirname, '../../node-red/dist/lib/api-client.js'));
+import type { ConfigNode, NodeAPI } from '../../node-red/src/lib/red';
+import { streamClientOf } from '../../node-red/src/lib/stream-client';
+import { createUndiciTransport } from '../../node-red/src/lib/undici-transport';
+
+/** An account's client as a start or stop node gets it, and its connection pool to close. */
+function accountClient(baseUrl: string) {
+	const transport = createUndiciTransport();
+	const config = { baseUrl, credentials: { apiKey: 'sk-test-key-0001' }, transport: transport.send } as unknown as ConfigNode;
+	const RED = { _: (key: string) => key } as unknown as NodeAPI;
+	return { client: streamClientOf(RED, config), close: () => transport.close() };
+}
 
 /** Answers stops in turn with `answers`: 'drop' closes the connection unanswered. */
 async function service(answers: Array<'drop' | object>) {
@@ -31,38 +40,38 @@ async function service(answers: Array<'drop' | object>) {
 	};
 }
 
-describe('ApiClient.stop after a lost answer', () => {
+describe('stop after a lost answer', () => {
 	it('reports "stopped" when the retry hears "not found"', async () => {
 		const api = await service(['drop', { status: -1, task_id: 'task-1' }]);
-		const client = new ApiClient({ baseUrl: api.url, apiKey: 'sk-test-key-0001' });
+		const { client, close } = accountClient(api.url);
 		try {
 			expect(await client.stop('task-1', { attempts: 2 })).toEqual({ outcome: 'stopped', taskId: 'task-1' });
 			expect(api.calls()).toBe(2);
 		} finally {
-			await client.close();
+			await close();
 			await api.close();
 		}
 	});
 
 	it('still reports "not found" when no earlier try can have reached the service', async () => {
 		const api = await service([{ status: -1, task_id: 'task-2' }]);
-		const client = new ApiClient({ baseUrl: api.url, apiKey: 'sk-test-key-0001' });
+		const { client, close } = accountClient(api.url);
 		try {
 			expect(await client.stop('task-2')).toEqual({ outcome: 'not_found', taskId: 'task-2' });
 		} finally {
-			await client.close();
+			await close();
 			await api.close();
 		}
 	});
 
 	it('still reports "not found" after a refusal (rate limit): nothing was done then', async () => {
 		const api = await service([{ code: '0429', msg: 'Rate limited', data: null, success: false }, { status: -1, task_id: 'task-3' }]);
-		const client = new ApiClient({ baseUrl: api.url, apiKey: 'sk-test-key-0001' });
+		const { client, close } = accountClient(api.url);
 		try {
 			expect(await client.stop('task-3', { attempts: 2 })).toEqual({ outcome: 'not_found', taskId: 'task-3' });
 			expect(api.calls()).toBe(2);
 		} finally {
-			await client.close();
+			await close();
 			await api.close();
 		}
 	});

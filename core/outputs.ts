@@ -1,0 +1,92 @@
+// What both hosts output for each event, in the same shape (n8n: item JSON; Node-RED:
+// msg.payload). Documented in README.md; a change here is a change for every user's flows.
+import type { CallbackEvent } from './callback';
+import { maskCallbackToken } from './callback-url';
+import type { StopOutcome } from './response';
+import type { StartedStream } from './stream-client';
+
+/** Start: the task and what was started, as the core validated and sent it. */
+export interface StartOutput {
+	/** Keep it: the API cannot list running tasks, and Stop needs it. */
+	task_id: string;
+	/** When the API answered the start (ISO-8601 UTC). */
+	started_at: string;
+	rtmp_url: string;
+	user_prompt: string;
+	system_prompt: string;
+	/** The callback URL with its secret masked (`token=***`). */
+	callback_url: string;
+	thinking: boolean;
+	/** After how many minutes the host stops the stream itself; 0: never (n8n's Start action never does). */
+	max_duration_minutes: number;
+}
+
+export function startOutput(started: StartedStream, maxDurationMinutes = 0): StartOutput {
+	const { params } = started;
+	return {
+		task_id: started.taskId,
+		started_at: new Date(started.startedAt).toISOString(),
+		rtmp_url: params.rtmpUrl,
+		user_prompt: params.userPrompt,
+		system_prompt: params.systemPrompt,
+		callback_url: maskCallbackToken(params.callbackUrl),
+		thinking: params.thinking,
+		max_duration_minutes: maxDurationMinutes,
+	};
+}
+
+/** Stop: what became of one task. */
+export interface StopOutput {
+	task_id: string;
+	/** `not_found`: nothing ran under this id (never started, or stopped or ended before). `failed`: see `error`. */
+	outcome: StopOutcome['outcome'] | 'failed';
+	/** True only when this stop ended a running stream. */
+	stopped: boolean;
+	/** The outcome in words, for people reading the output. */
+	message: string;
+	/** Why the stop failed (outcome `failed`: Node-RED's "every stream", which lists each stop). */
+	error?: string;
+}
+
+const STOP_MESSAGES: Record<StopOutput['outcome'], string> = {
+	stopped: 'Stopped: no more results will arrive and billing has ended.',
+	not_found: 'Not found or already stopped: nothing was running under this task ID.',
+	failed: 'Could not stop: the stream may still be running and billing. Stop it again with this task ID.',
+};
+
+export function stopOutput(outcome: StopOutcome): StopOutput {
+	return { task_id: outcome.taskId, outcome: outcome.outcome, stopped: outcome.outcome === 'stopped', message: STOP_MESSAGES[outcome.outcome] };
+}
+
+export function failedStopOutput(taskId: string, error: string): StopOutput {
+	return { task_id: taskId, outcome: 'failed', stopped: false, message: STOP_MESSAGES.failed, error };
+}
+
+/** Why a host ended a stream itself (absent when the service reported the end). */
+export type EndReason = 'max_duration';
+
+/** One result of a frame window, or the end of a stream. */
+export interface ResultOutput {
+	event: 'result' | 'stream_ended';
+	task_id: string;
+	/** 0 for a result; any other value (assumed) is the status the stream ended with (14: stopped). */
+	status: number;
+	text: string;
+	/** ISO-8601 UTC of the analysed frame window, or null when the service sent none we could read. */
+	timestamp: string | null;
+	/** True for the last event of a stream (`event: 'stream_ended'`). */
+	ended: boolean;
+	reason?: EndReason;
+}
+
+export function resultOutput(event: CallbackEvent, reason?: EndReason): ResultOutput {
+	return {
+		event: event.ended ? 'stream_ended' : 'result',
+		task_id: event.taskId,
+		status: event.status,
+		text: event.text,
+		timestamp: event.timestamp,
+		ended: event.ended,
+		...(reason === undefined ? {} : { reason }),
+	};
+}

@@ -1,0 +1,105 @@
+import {
+	InputError,
+	MAX_DURATION_LIMIT_MINUTES,
+	maxDurationEndEvent,
+	maxDurationExceeded,
+	parseCallbackPayload,
+	failedStopOutput,
+	resultOutput,
+	startOutput,
+	stopOutput,
+	validateMaxDuration,
+} from '../../core';
+
+describe('resultOutput', () => {
+	it('gives both hosts the same snake_case shape', () => {
+		const check = parseCallbackPayload({ status: 0, task_id: 'abc', data: { text: 'hi', timestamp: '2025-10-22T12:00:45Z' } });
+		if (!check.ok) throw new Error(check.reason);
+		expect(resultOutput(check.event)).toEqual({
+			event: 'result',
+			task_id: 'abc',
+			status: 0,
+			text: 'hi',
+			timestamp: '2025-10-22T12:00:45.000Z',
+			ended: false,
+		});
+	});
+});
+
+describe('maximum duration', () => {
+	it.each([
+		[undefined, 0],
+		['', 0],
+		[0, 0],
+		[1.5, 1.5],
+		['30', 30],
+		[MAX_DURATION_LIMIT_MINUTES, MAX_DURATION_LIMIT_MINUTES],
+	])('reads %p as %p minutes', (value, minutes) => {
+		expect(validateMaxDuration(value)).toBe(minutes);
+	});
+
+	it.each([[-1], ['soon'], [MAX_DURATION_LIMIT_MINUTES + 1], [Infinity], [{}]])('refuses %p', (value) => {
+		expect(() => validateMaxDuration(value)).toThrow(InputError);
+	});
+
+	it('is exceeded only with a limit, once the time has passed', () => {
+		expect(maxDurationExceeded(0, 0, 10 ** 12)).toBe(false);
+		expect(maxDurationExceeded(0, 2, 119999)).toBe(false);
+		expect(maxDurationExceeded(0, 2, 120000)).toBe(true);
+	});
+
+	it('describes the stop as an ended event', () => {
+		expect(maxDurationEndEvent('t1', 1, Date.UTC(2025, 0, 1))).toEqual({
+			taskId: 't1',
+			status: 14,
+			text: 'Stopped after the maximum duration of 1 minute.',
+			timestamp: '2025-01-01T00:00:00.000Z',
+			ended: true,
+		});
+		expect(maxDurationEndEvent('t1', 5, 0).text).toMatch(/5 minutes\.$/);
+	});
+});
+
+describe('startOutput and stopOutput', () => {
+	it('show what was started, the secret masked, the same in both hosts', () => {
+		const params = {
+			rtmpUrl: 'rtmp://cam/live/1',
+			userPrompt: 'watch',
+			systemPrompt: 'You are a monitor.',
+			callbackUrl: 'https://x.example/cb?token=s3cret-s3cret-s3cret',
+			thinking: true,
+		};
+		expect(startOutput({ taskId: 't1', params, startedAt: Date.UTC(2025, 0, 1) }, 30)).toEqual({
+			task_id: 't1',
+			started_at: '2025-01-01T00:00:00.000Z',
+			rtmp_url: 'rtmp://cam/live/1',
+			user_prompt: 'watch',
+			system_prompt: 'You are a monitor.',
+			callback_url: 'https://x.example/cb?token=***',
+			thinking: true,
+			max_duration_minutes: 30,
+		});
+		expect(startOutput({ taskId: 't1', params, startedAt: 0 }).max_duration_minutes).toBe(0);
+	});
+
+	it('say what became of a task, in words too', () => {
+		expect(stopOutput({ outcome: 'stopped', taskId: 't1' })).toEqual({
+			task_id: 't1',
+			outcome: 'stopped',
+			stopped: true,
+			message: 'Stopped: no more results will arrive and billing has ended.',
+		});
+		expect(stopOutput({ outcome: 'not_found', taskId: 't1' })).toMatchObject({ outcome: 'not_found', stopped: false, message: expect.stringMatching(/^Not found or already stopped/) });
+		expect(failedStopOutput('t1', 'status 5000')).toEqual({
+			task_id: 't1',
+			outcome: 'failed',
+			stopped: false,
+			message: expect.stringMatching(/may still be running and billing/),
+			error: 'status 5000',
+		});
+	});
+
+	it('mark a stream the host ended itself', () => {
+		expect(resultOutput(maxDurationEndEvent('t1', 2, 0), 'max_duration')).toMatchObject({ event: 'stream_ended', ended: true, reason: 'max_duration' });
+	});
+});
