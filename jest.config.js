@@ -15,6 +15,7 @@ module.exports = {
 		project('sandbox', ['<rootDir>/test/sandbox/**/*.test.ts']),
 		project('n8n', ['<rootDir>/test/n8n/**/*.test.ts']),
 		project('node-red', ['<rootDir>/test/node-red/**/*.test.ts']),
+		project('harness', ['<rootDir>/scripts/lib/**/*.test.js']),
 		project('e2e-n8n', ['<rootDir>/test/e2e/n8n/**/*.test.ts']),
 		project('e2e-node-red', ['<rootDir>/test/e2e/node-red/**/*.test.ts']),
 		project('reliability', ['<rootDir>/test/reliability/**/*.test.ts']),
