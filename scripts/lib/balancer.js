@@ -64,7 +64,8 @@ async function startBalancer(opts) {
 	/** @type {LogEntry[]} */
 	let entries = [];
 	let next = 0;
-	// 'forward' (log entry, backend name): a request was just handed to a backend (a test can kill it mid-request).
+	// 'dispatch' (log entry, backend name): a backend was chosen, nothing sent yet; 'forward': the request was handed
+	// to it. Listeners run synchronously, so a test can freeze a backend that is about to get a request, then kill it.
 	const events = new EventEmitter();
 	events.setMaxListeners(0);
 
@@ -110,6 +111,7 @@ async function startBalancer(opts) {
 			headers['x-forwarded-proto'] = 'http';
 			headers['x-forwarded-host'] = req.headers.host ?? '';
 			headers['content-length'] = String(body.length);
+			events.emit('dispatch', entry, b.name);
 			const target = new URL(b.url);
 			const upstream = http.request({
 				host: target.hostname,
@@ -214,7 +216,7 @@ async function startBalancer(opts) {
 	return {
 		url: `http://127.0.0.1:${port}`,
 		port,
-		/** Emits 'forward' (log entry, backend name) once a request's body was handed to a backend. */
+		/** Emits 'dispatch' (log entry, backend name) before a request goes to a backend, 'forward' once it was handed to it. */
 		events,
 		/** Counters of main and each webhook processor (requests, answers by status, errors, requests failed over). */
 		counters: () => [main, ...webhooks].map(countersOf),

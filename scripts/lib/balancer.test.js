@@ -98,8 +98,13 @@ it('answers 502 for a POST whose backend failed after receiving it, without send
 	expect(lb.log()[0]).toMatchObject({ backend: 'webhook-1', status: 502, attempts: ['webhook-1'] });
 });
 
-it('tells which backend a request was handed to', async () => {
-	const forwarded = new Promise((resolve) => lb.events.once('forward', (entry, name) => resolve([entry.path, name])));
+it('tells which backend a request is about to go to, then that it was handed to it', async () => {
+	const events = [];
+	lb.events.on('dispatch', (entry, name) => events.push(['dispatch', entry.path, name, hooks[0].seen.length]));
+	lb.events.on('forward', (entry, name) => events.push(['forward', entry.path, name]));
 	await call(`${lb.url}/webhook/abc`);
-	expect(await forwarded).toEqual(['/webhook/abc', 'webhook-1']);
+	expect(events).toEqual([
+		['dispatch', '/webhook/abc', 'webhook-1', 0],
+		['forward', '/webhook/abc', 'webhook-1'],
+	]);
 });
