@@ -30,6 +30,7 @@ const { startPostgres } = require('./postgres');
 const { startRedis } = require('./redis');
 const { startBalancer } = require('./balancer');
 const { startMemorySampler } = require('./process-memory');
+const { startService } = require('./service');
 
 const log = base.logger('n8n-queue');
 const { sleep } = base;
@@ -320,33 +321,22 @@ function queueProcess(o) {
 		const t = Date.now();
 		output += `\n----- n8n ${args[0]} (${new Date().toISOString()}) -----\n`;
 		const runStart = output.length;
-		/** @type {() => void} */
-		let onLine = () => {};
-		const current = host.spawnN8n(o.paths, args, {
-			userFolder: o.userFolder,
-			env: o.env,
-			cleanupDir: o.userFolder,
+		await startService({
+			name: o.name,
+			readyLine: READY_LINE[o.role],
+			timeoutMs: o.readyTimeoutMs,
 			onOutput: (text) => {
 				const clean = text.replace(/\x1b\[[0-9;]*m/g, '');
 				output += clean;
 				o.onOutput?.(o.name, clean);
-				onLine();
 			},
-		});
-		proc = current;
-		const readyLine = new Promise((resolve, reject) => {
-			onLine = () => {
-				if (output.includes(READY_LINE[o.role], runStart)) resolve(undefined);
-			};
-			void current.exited.then(({ code, signal }) => reject(new Error(`${o.name} exited (code ${code}, signal ${signal})`)));
+			onProcess: (current) => (proc = current),
+			spawn: (onOutput) => host.spawnN8n(o.paths, args, { userFolder: o.userFolder, env: o.env, cleanupDir: o.userFolder, onOutput }),
+		}).catch((error) => {
+			proc = null;
+			throw error;
 		});
 		try {
-			/** @type {NodeJS.Timeout | undefined} */
-			let timer;
-			await Promise.race([
-				readyLine,
-				new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${o.name} not ready after ${o.readyTimeoutMs} ms`)), o.readyTimeoutMs))),
-			]).finally(() => clearTimeout(timer));
 			// The line comes just before (webhook, worker) or after (main) the server is marked ready: confirm.
 			for (let i = 0; ; i++) {
 				const ok = await fetch(`${url}/healthz/readiness`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);

@@ -16,6 +16,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const base = require('./host-base');
 const { freePort } = require('./ports');
+const { startService } = require('./service');
 
 /** Debian installs each major version in /usr/lib/postgresql/<major>/bin; $MLV_POSTGRES_BIN names another folder. */
 function serverBinDir() {
@@ -91,16 +92,15 @@ async function startPostgres(opts = {}) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlv-pg-'));
 	const data = path.join(dir, 'data');
 	if (user) fs.chownSync(dir, user.uid, user.gid);
-	let output = '';
 	const remove = () => fs.rmSync(dir, { recursive: true, force: true });
-	/** @type {import('./host-base').ManagedProcess | undefined} */
-	let proc;
+	/** @type {Awaited<ReturnType<typeof startService>>} */
+	let server;
 	try {
 		const init = asUser(user, path.join(binDir, 'initdb'), [
 			'-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
 		]);
 		await base.runOk(init.cmd, init.args, { cwd: dir, timeoutMs: 120_000 });
-		const server = asUser(user, path.join(binDir, 'postgres'), [
+		const postmaster = asUser(user, path.join(binDir, 'postgres'), [
 			'-D', data,
 			'-p', String(port),
 			'-k', dir, // the Unix socket lives in the temp folder, never in /var/run/postgresql
@@ -112,32 +112,19 @@ async function startPostgres(opts = {}) {
 			'-c', 'max_connections=200',
 			'-c', 'log_min_messages=warning',
 		]);
-		const ready = new Promise((resolve) => {
-			proc = base.startProcess(server.cmd, server.args, {
-				cwd: dir,
-				cleanupDir: dir,
-				orphanSignal: 'SIGKILL',
-				killAfterMs: 10_000,
-				onOutput: (text) => {
-					output += text;
-					opts.onOutput?.(text);
-					if (output.includes('database system is ready to accept connections')) resolve(true);
-				},
-			});
-			void proc.exited.then(() => resolve(false));
+		server = await startService({
+			name: 'PostgreSQL',
+			readyLine: 'database system is ready to accept connections',
+			timeoutMs: opts.readyTimeoutMs ?? 60_000,
+			onOutput: opts.onOutput,
+			spawn: (onOutput) =>
+				base.startProcess(postmaster.cmd, postmaster.args, { cwd: dir, cleanupDir: dir, orphanSignal: 'SIGKILL', killAfterMs: 10_000, onOutput }),
 		});
-		const timeoutMs = opts.readyTimeoutMs ?? 60_000;
-		/** @type {NodeJS.Timeout | undefined} */
-		let timer;
-		const inTime = await Promise.race([ready, new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
-		clearTimeout(timer);
-		if (!inTime) throw new Error(`PostgreSQL did not start within ${timeoutMs} ms:\n${output.slice(-3000)}`);
 	} catch (error) {
-		await proc?.stop({ signal: 'SIGKILL' });
 		remove();
 		throw error;
 	}
-	const running = /** @type {import('./host-base').ManagedProcess} */ (proc);
+	const { process: running, logs } = server;
 	const env = base.cleanEnv({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres', PGCONNECT_TIMEOUT: '10' });
 	/** @param {string} sql @param {string} db */
 	const exec = (sql, db = database) => psql(['-d', db], `${sql};\n`, env);
@@ -149,7 +136,13 @@ async function startPostgres(opts = {}) {
 		const out = await psql(['-d', database, ...vars], `SELECT coalesce(json_agg(q), '[]'::json) FROM (${text}) q;\n`, env);
 		return JSON.parse(out.trim() || '[]');
 	};
-	if (database !== 'postgres') await exec(`CREATE DATABASE "${database.replace(/"/g, '""')}"`, 'postgres');
+	if (database !== 'postgres') {
+		await exec(`CREATE DATABASE "${database.replace(/"/g, '""')}"`, 'postgres').catch(async (error) => {
+			await running.stop({ signal: 'SIGKILL' });
+			remove();
+			throw error;
+		});
+	}
 	let stopped = false;
 	return {
 		host: '127.0.0.1',
@@ -158,7 +151,7 @@ async function startPostgres(opts = {}) {
 		database,
 		dir,
 		process: running,
-		logs: () => output,
+		logs,
 		query,
 		exec: (sql) => exec(sql),
 		async stop() {

@@ -12,6 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const base = require('./host-base');
 const { freePort } = require('./ports');
+const { startService } = require('./service');
 
 /**
  * @typedef {object} Redis
@@ -31,46 +32,30 @@ const { freePort } = require('./ports');
 async function startRedis(opts = {}) {
 	const port = opts.port ?? (await freePort());
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlv-redis-'));
-	let output = '';
-	/** @type {import('./host-base').ManagedProcess | undefined} */
-	let proc;
-	const ready = new Promise((resolve) => {
-		proc = base.startProcess(
-			'redis-server',
-			['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'no', '--loglevel', 'notice'],
-			{
-				cwd: dir,
-				cleanupDir: dir,
-				orphanSignal: 'SIGKILL',
-				killAfterMs: 5_000,
-				onOutput: (text) => {
-					output += text;
-					opts.onOutput?.(text);
-					if (output.includes('Ready to accept connections')) resolve(true);
-				},
-			},
-		);
-		void proc.exited.then(() => resolve(false));
-	});
-	const timeoutMs = opts.readyTimeoutMs ?? 30_000;
-	/** @type {NodeJS.Timeout | undefined} */
-	let timer;
-	const inTime = await Promise.race([ready, new Promise((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
-	clearTimeout(timer);
-	const running = /** @type {import('./host-base').ManagedProcess} */ (proc);
 	const remove = () => fs.rmSync(dir, { recursive: true, force: true });
-	if (!inTime) {
-		await running.stop({ signal: 'SIGKILL' });
+	/** @type {Awaited<ReturnType<typeof startService>>} */
+	let server;
+	try {
+		const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'no'];
+		server = await startService({
+			name: 'redis-server (apt-get install -y redis-server?)',
+			readyLine: 'Ready to accept connections',
+			timeoutMs: opts.readyTimeoutMs ?? 30_000,
+			onOutput: opts.onOutput,
+			spawn: (onOutput) => base.startProcess('redis-server', args, { cwd: dir, cleanupDir: dir, orphanSignal: 'SIGKILL', killAfterMs: 5_000, onOutput }),
+		});
+	} catch (error) {
 		remove();
-		throw new Error(`redis-server did not start within ${timeoutMs} ms (apt-get install -y redis-server?):\n${output.slice(-3000)}`);
+		throw error;
 	}
+	const { process: running, logs } = server;
 	let stopped = false;
 	return {
 		host: '127.0.0.1',
 		port,
 		dir,
 		process: running,
-		logs: () => output,
+		logs,
 		async cli(args) {
 			const r = await base.runOk('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeoutMs: 30_000 });
 			return r.stdout;
