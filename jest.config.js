@@ -17,6 +17,7 @@ module.exports = {
 		project('node-red', ['<rootDir>/test/node-red/**/*.test.ts']),
 		project('harness', ['<rootDir>/scripts/lib/**/*.test.js']),
 		project('e2e-n8n', ['<rootDir>/test/e2e/n8n/**/*.test.ts']),
+		project('e2e-n8n-queue', ['<rootDir>/test/e2e/n8n-queue/**/*.test.ts']),
 		project('e2e-node-red', ['<rootDir>/test/e2e/node-red/**/*.test.ts']),
 		project('reliability', ['<rootDir>/test/reliability/**/*.test.ts']),
 	],

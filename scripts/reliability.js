@@ -17,6 +17,7 @@ const TITLES = {
 	orphans: 'Orphaned streams',
 	load: 'Load',
 	leaks: 'Secret leakage',
+	queue: 'n8n queue mode (npm run test:e2e:n8n:queue)',
 };
 
 /** `orphans-redeploys` belongs under Orphaned streams, `api-faults-tasks` under API faults. */
