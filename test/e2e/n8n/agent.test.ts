@@ -248,6 +248,35 @@ describe('the action node as an AI Agent tool in a real n8n', () => {
 		}
 		expect(sandbox.activeTasks(KEY)).toEqual([]);
 	});
+
+	it('a Start the API refuses (the key already runs 4 streams) reaches the model as the tool\'s error; nothing starts', async () => {
+		const occupied: string[] = [];
+		for (let i = 0; i < 4; i++) {
+			const outcome = sandbox.engine.start(KEY, { rtmpUrl: RTMP, userPrompt: 'p', systemPrompt: 's', callback: `${sink.url}/ignored`, thinking: false });
+			if (outcome.ok) occupied.push(outcome.taskId);
+		}
+		expect(occupied).toHaveLength(4);
+		try {
+			let refusal: unknown;
+			fake.script([
+				{ name: 'start the stream', reply: () => ({ toolCalls: [{ name: 'start_stream', arguments: { rtmp_url: RTMP, prompt: PROMPT } }] }) },
+				{
+					name: 'tell the user why not',
+					reply: (request) => {
+						refusal = fake.toolResult(request, 'start_stream');
+						return { text: 'I could not start watching: 4 streams are already running.' };
+					},
+				},
+			]);
+			const answer = await askAgent(RUN_B.path, `Watch ${RTMP} and tell me when the pan is boiling over.`);
+			saveRequests('refused-start', fake.requests.slice(-2));
+			expect(answer).toEqual({ status: 200, body: { output: 'I could not start watching: 4 streams are already running.' } });
+			expect(refusal).toEqual([{ error: expect.stringMatching(/^This API key already runs the maximum of 4 streams \(status 1001\)/) }]);
+			expect(sandbox.activeTasks(KEY).map((t) => t.taskId).sort()).toEqual([...occupied].sort());
+		} finally {
+			for (const id of occupied) sandbox.engine.stop(KEY, id);
+		}
+	});
 });
 
 // The follow-up of issue 15 item 1 (branch h-variants): the deadline that travels with the stream stops what an
