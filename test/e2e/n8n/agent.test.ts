@@ -10,7 +10,8 @@ import path from 'path';
 import { Sandbox, startSandbox } from '../../../sandbox/src';
 import type { FakeOpenAi, ModelRequest, ToolSpec } from '../../../scripts/lib/fake-openai';
 import { Sink, SinkRequest, startSink } from '../../../scripts/lib/sink';
-import { agentWorkflow, AgentWorkflowOptions, fromAi, receiveWorkflow, Workflow } from '../support/agent-workflows';
+import { triggerWorkflow } from '../../reliability/n8n/support/workflows';
+import { agentWorkflow, AgentWorkflowOptions, fromAi, Workflow } from '../support/agent-workflows';
 import { recordFigures } from '../support/figures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -67,7 +68,7 @@ const withoutDeadline = (url: string) => url.replace(/&stop_at=\d+(?=&|$)/, '');
 const toolNamed = (request: ModelRequest, name: string) => request.tools.find((t) => t.name === name) as ToolSpec;
 const resultsOf = (taskId: string) => (r: SinkRequest) => r.url === '/received' && (r.json as { task_id?: string })?.task_id === taskId;
 
-async function importWorkflow(workflow: Workflow) {
+async function importWorkflow(workflow: Workflow | ReturnType<typeof triggerWorkflow>) {
 	const file = path.join(work, `${workflow.id}.json`);
 	fs.writeFileSync(file, JSON.stringify(workflow));
 	expect((await n8n.cli(['import:workflow', `--input=${file}`])).code).toBe(0);
@@ -75,6 +76,21 @@ async function importWorkflow(workflow: Workflow) {
 
 function agent(o: Pick<AgentWorkflowOptions, 'id' | 'path' | 'responsesApi' | 'callbackUrl' | 'startParameters'>) {
 	return agentWorkflow({ ...o, openAi: OPENAI, memories: MEMORIES });
+}
+
+/** The model starts a stream, tells the user it is watching, and never stops it. */
+function scriptStartWithoutStop(started: (taskId: string) => void) {
+	fake.script([
+		{ name: 'start the stream', reply: () => ({ toolCalls: [{ name: 'start_stream', arguments: { rtmp_url: RTMP, prompt: PROMPT } }] }) },
+		{
+			name: 'answer without stopping',
+			reply: (request) => {
+				const [{ task_id: taskId }] = fake.toolResult(request, 'start_stream') as StartItem[];
+				started(taskId);
+				return { text: `I am watching the kitchen camera (task ${taskId}).` };
+			},
+		},
+	]);
 }
 
 /** Asks the agent, as a chat front end or another workflow would: one POST, the agent's answer in the response. */
@@ -117,7 +133,9 @@ beforeAll(async () => {
 	expect((await n8n.cli(['import:credentials', `--input=${path.join(work, 'credentials.json')}`])).code).toBe(0);
 
 	receiveUrl = `${n8n.webhookUrl(`${RECEIVE.webhookId}/results`)}?token=${TOKEN}`;
-	await importWorkflow(receiveWorkflow({ ...RECEIVE, token: TOKEN, memories: MEMORIES, sinkUrl: `${sink.url}/received` }));
+	// The Receive trigger gets the credential, unused by today's Receive mode: with issue 15 item 1 any receiver, this
+	// one included, stops a stream at its deadline.
+	await importWorkflow(triggerWorkflow({ ...RECEIVE, parameters: { mode: 'receive', callbackToken: TOKEN }, sinkUrl: `${sink.url}/received`, credentialId: MEMORIES.id }));
 	// Run A leaves the callback URL to the model; run B fixes it in the node (the secret then never reaches the model).
 	await importWorkflow(agent({ ...RUN_A, responsesApi: true, callbackUrl: fromAi('callback_url', 'The callback URL the user gave, exactly as given') }));
 	await importWorkflow(agent({ ...RUN_B, responsesApi: false, callbackUrl: receiveUrl }));
@@ -213,16 +231,7 @@ describe('the action node as an AI Agent tool in a real n8n', () => {
 
 	it('run B (Chat Completions): a stream the agent never stops keeps running and billing after the agent is done', async () => {
 		let taskId = '';
-		fake.script([
-			{ name: 'start the stream', reply: () => ({ toolCalls: [{ name: 'start_stream', arguments: { rtmp_url: RTMP, prompt: PROMPT } }] }) },
-			{
-				name: 'answer without stopping',
-				reply: (request) => {
-					[{ task_id: taskId }] = fake.toolResult(request, 'start_stream') as StartItem[];
-					return { text: `I am watching the kitchen camera (task ${taskId}).` };
-				},
-			},
-		]);
+		scriptStartWithoutStop((id) => (taskId = id));
 		const answer = await askAgent(RUN_B.path, `Watch ${RTMP} and tell me when the pan is boiling over.`);
 		saveRequests('run-b', fake.requests.slice(-2));
 		try {
@@ -298,16 +307,7 @@ describe('deadline (issue 15 item 1)', () => {
 		await api.activateWorkflow(DEADLINE.id);
 
 		let taskId = '';
-		fake.script([
-			{ name: 'start the stream', reply: () => ({ toolCalls: [{ name: 'start_stream', arguments: { rtmp_url: RTMP, prompt: PROMPT } }] }) },
-			{
-				name: 'answer without stopping',
-				reply: (request) => {
-					[{ task_id: taskId }] = fake.toolResult(request, 'start_stream') as StartItem[];
-					return { text: `I am watching the kitchen camera (task ${taskId}).` };
-				},
-			},
-		]);
+		scriptStartWithoutStop((id) => (taskId = id));
 		const askedAt = Date.now();
 		const answer = await askAgent(DEADLINE.path, `Watch ${RTMP} and tell me when the pan is boiling over.`);
 		saveRequests('deadline', fake.requests.slice(-2));

@@ -1,26 +1,17 @@
 // The n8n workflows of the AI Agent end-to-end test, as a user builds them in the editor: a Webhook starts n8n's
 // AI Agent, whose OpenAI chat model (pointed at the fake model API by its credential's Base URL) uses our action
-// node as two tools, "start_stream" and "stop_stream" (the tool names the model sees are the node names); and a
-// Receive-mode trigger workflow that gets the stream's results and posts each to the sink.
-export const ACTION_TOOL_TYPE = 'n8n-nodes-memories-live-video.memoriesLiveVideoTool';
-export const TRIGGER_TYPE = 'n8n-nodes-memories-live-video.memoriesLiveVideoTrigger';
+// node as two tools, "start_stream" and "stop_stream" (the tool names the model sees are the node names).
+import { PACKAGE, WorkflowNode } from '../../reliability/n8n/support/workflows';
+
+/** The tool n8n makes of the action node (usableAsTool). */
+export const ACTION_TOOL_TYPE = `${PACKAGE}.memoriesLiveVideoTool`;
 
 export interface Credential {
 	id: string;
 	name: string;
 }
 
-export interface WorkflowNode {
-	id: string;
-	name: string;
-	type: string;
-	typeVersion: number;
-	position: [number, number];
-	parameters: Record<string, unknown>;
-	webhookId?: string;
-	credentials?: Record<string, Credential>;
-}
-
+/** An agent workflow: its sub-nodes connect to the agent by ai_languageModel and ai_tool. */
 export interface Workflow {
 	id: string;
 	name: string;
@@ -111,41 +102,6 @@ export function agentWorkflow(o: AgentWorkflowOptions): Workflow {
 			start_stream: toAgent('ai_tool'),
 			stop_stream: toAgent('ai_tool'),
 		},
-		settings: { executionOrder: 'v1' },
-	};
-}
-
-/**
- * Receives the results of streams started elsewhere (here: by the agent) and posts each item to `sinkUrl`. It has
- * the credential although today's Receive mode does not use it: the deadline of issue 15 item 1 stops a stream from
- * any receiver, the Receive trigger with an (optional) credential included.
- */
-export function receiveWorkflow(o: { id: string; webhookId: string; token: string; memories: Credential; sinkUrl: string }): Workflow {
-	return {
-		id: o.id,
-		name: 'Receive the results of the streams the agent starts',
-		active: false,
-		nodes: [
-			{
-				id: nodeId(),
-				name: 'Receive stream results',
-				type: TRIGGER_TYPE,
-				typeVersion: 1.1,
-				position: [0, 0],
-				webhookId: o.webhookId,
-				parameters: { mode: 'receive', callbackToken: o.token, emit: 'all', options: {} },
-				credentials: { memoriesLiveVideoApi: o.memories },
-			},
-			{
-				id: nodeId(),
-				name: 'Store the result',
-				type: 'n8n-nodes-base.httpRequest',
-				typeVersion: 4.2,
-				position: [260, 0],
-				parameters: { method: 'POST', url: o.sinkUrl, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
-			},
-		],
-		connections: { 'Receive stream results': { main: [[{ node: 'Store the result', type: 'main', index: 0 }]] } },
 		settings: { executionOrder: 'v1' },
 	};
 }
