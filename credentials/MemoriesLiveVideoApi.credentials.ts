@@ -13,9 +13,15 @@ import {
 	STOP_PATH_PREFIX,
 	authHeaders,
 	keyCheckFailures,
+	keyCheckRedirects,
 	validateApiKey,
 	validateBaseUrl,
 } from '../core';
+
+/** Same scheme, host and port: the only place the API key may go. */
+function isSameOrigin(target: URL, baseUrl: string): boolean {
+	return target.origin === new URL(baseUrl).origin;
+}
 
 export class MemoriesLiveVideoApi implements ICredentialType {
 	name = 'memoriesLiveVideoApi';
@@ -47,14 +53,26 @@ export class MemoriesLiveVideoApi implements ICredentialType {
 		},
 	];
 
+	/**
+	 * Adds the key, only to requests for the Base URL's origin, and never to a redirect's target:
+	 * whatever builds the request, the key cannot go anywhere else.
+	 */
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
+		const baseURL = requestOptions.baseURL === undefined ? undefined : validateBaseUrl(requestOptions.baseURL);
+		if (!isSameOrigin(new URL(requestOptions.url, baseURL), validateBaseUrl(credentials.baseUrl))) {
+			throw Object.assign(new Error('The API key is only sent to the Base URL of the Memories.ai Live Video credential.'), {
+				code: 'KEY_ORIGIN_REFUSED',
+			});
+		}
 		return {
 			...requestOptions,
-			baseURL: requestOptions.baseURL === undefined ? undefined : validateBaseUrl(requestOptions.baseURL),
+			baseURL,
 			headers: { ...requestOptions.headers, ...authHeaders(validateApiKey(credentials.apiKey)) },
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		};
 	}
 
@@ -66,7 +84,13 @@ export class MemoriesLiveVideoApi implements ICredentialType {
 			method: 'POST',
 			body: {},
 			json: true,
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		},
-		rules: keyCheckFailures().map(({ key, value, message }) => ({ type: 'responseSuccessBody' as const, properties: { key, value, message } })),
+		// n8n's type takes one kind of rule per list; its tester reads each rule by its own type.
+		rules: [
+			...keyCheckRedirects().map(({ httpStatus, message }) => ({ type: 'responseCode' as const, properties: { value: httpStatus, message } })),
+			...keyCheckFailures().map(({ key, value, message }) => ({ type: 'responseSuccessBody' as const, properties: { key, value, message } })),
+		] as ICredentialTestRequest['rules'],
 	};
 }

@@ -30,6 +30,13 @@ function errorCodeOf(error: unknown): string | undefined {
 	return undefined;
 }
 
+/** A response header as text (n8n hands headers over as its HTTP client got them). */
+function headerOf(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+	const value = headers?.[name];
+	if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
+	return typeof value === 'string' ? value : undefined;
+}
+
 /** The core's Transport over n8n's helper; the credential adds the API key. */
 export function n8nTransport(context: ApiContext): Transport {
 	return async (request) => {
@@ -43,13 +50,22 @@ export function n8nTransport(context: ApiContext): Transport {
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: request.timeoutMs,
+			// n8n's helper follows redirects, with the key, unless told not to: the core reports a 3xx instead.
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		};
 		try {
 			const response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, options)) as {
 				statusCode: number;
 				body: unknown;
+				headers?: Record<string, unknown>;
 			};
-			return { httpStatus: response.statusCode, body: response.body };
+			return {
+				httpStatus: response.statusCode,
+				body: response.body,
+				location: headerOf(response.headers, 'location'),
+				retryAfter: headerOf(response.headers, 'retry-after'),
+			};
 		} catch (error) {
 			return { errorCode: errorCodeOf(error) };
 		}

@@ -81,7 +81,7 @@ describe('stop on close', () => {
 		const [started] = await loadLoop();
 		const id = (await h.expectSent('start', started)).task_id!;
 		const start = h.node('start');
-		env.sandbox.injectFault({ on: 'stop', kind: 'status', status: 5000, times: 2 }); // both tries on close
+		env.sandbox.injectFault({ on: 'stop', kind: 'status', status: 5000, times: 3 }); // every try on close
 		await h.redeploy(h.flow(h.configNode(env.sandbox)));
 		const [[message]] = h.calls(start, 'error');
 		expect(message).toMatch(new RegExp(`^Could not stop stream ${id} while closing; it may still be running and billing: memories\\.ai reported an internal error \\(status 5000\\)`));
