@@ -4,7 +4,9 @@
 import type { CallbackEvent } from './callback';
 import { FilterOptions, compileFilter, normaliseText } from './filter';
 import { DELIVERIES_REMEMBERED, GateStore, StreamMemory } from './gate-store';
-import { maxDurationEndEvent, maxDurationExceeded } from './max-duration';
+import { deadlineStop } from './deadline';
+import { TaskClaim, hiddenTaskStop, ownerClaim } from './hidden-tasks';
+import { maxDurationEndEvent } from './max-duration';
 import { ResultOutput, resultOutput } from './outputs';
 import type { StopOutcome } from './response';
 
@@ -26,9 +28,12 @@ export interface OwnedStream {
 
 /** A stream the host should stop, and why. */
 export type StreamStop =
-	/** A result arrived once the owned stream had run for its maximum duration. */
-	| { taskId: string; reason: 'max_duration'; maxDurationMinutes: number }
-	/** The owner's secret, another task: a start whose answer was lost. Nobody else can stop it. */
+	/**
+	 * A result arrived past the stream's deadline (deadline.ts): the one its URL carries, or the
+	 * owned stream's maximum duration (`maxDurationMinutes` then says which).
+	 */
+	| { taskId: string; reason: 'max_duration'; stopAt: number; maxDurationMinutes?: number }
+	/** A task one of our starts created and nobody tracks: a start whose answer was lost (hidden-tasks.ts). */
 	| { taskId: string; reason: 'not_owned' };
 
 export type GateDecision =
@@ -38,8 +43,11 @@ export type GateDecision =
 	| { kind: 'none'; reason: 'duplicate' | 'filtered' | 'not_running' };
 
 export interface ResultGate {
-	/** @param owned the stream the host owns, if it owns one; results of other tasks are then stopped */
-	receive(event: CallbackEvent, now: number, owned?: OwnedStream): GateDecision;
+	/**
+	 * @param owned the stream the host owns, if it owns one; results of other tasks are then stopped
+	 * @param claim what the host knows of the task otherwise (hidden-tasks.ts), e.g. a lost start's marker
+	 */
+	receive(event: CallbackEvent, now: number, owned?: OwnedStream, claim?: TaskClaim): GateDecision;
 	/** After the host stopped a stream (for a `stop` decision, or by its own timer): what to emit. */
 	stopped(stop: StreamStop, outcome: StopOutcome['outcome'], now: number): GateDecision;
 }
@@ -65,24 +73,26 @@ export function createResultGate(settings: GateSettings, store: GateStore): Resu
 	}
 
 	return {
-		receive(event, now, owned) {
+		receive(event, now, owned, claim) {
 			const memory = store.get(event.taskId) ?? { seen: [] };
 			const key = settings.ignoreDuplicates ? deliveryKey(event) : undefined;
 			if (key !== undefined && memory.seen.includes(key)) return none('duplicate');
 			const seen = key === undefined ? memory.seen : [...memory.seen, key].slice(-DELIVERIES_REMEMBERED);
 
-			if (owned && event.taskId !== owned.taskId) {
+			const hidden = hiddenTaskStop(event, claim ?? ownerClaim(event, owned));
+			if (hidden) {
 				remember(event.taskId, { ...memory, seen });
-				return { kind: 'stop', taskId: event.taskId, reason: 'not_owned' };
+				return { kind: 'stop', ...hidden };
 			}
 			if (event.ended) {
 				// The stream is forgotten but for its deliveries: a repeated final callback is still a duplicate.
 				remember(event.taskId, { seen });
 				return emit(resultOutput(event));
 			}
-			if (owned && maxDurationExceeded(owned.startedAt, owned.maxDurationMinutes, now)) {
+			const due = deadlineStop(event, now, owned);
+			if (due) {
 				remember(event.taskId, { ...memory, seen });
-				return { kind: 'stop', taskId: owned.taskId, reason: 'max_duration', maxDurationMinutes: owned.maxDurationMinutes };
+				return { kind: 'stop', ...due };
 			}
 			const passes = rule.passes(event.text, memory.lastText);
 			remember(event.taskId, { seen, ...(rule.mode === 'changes' ? { lastText: normaliseText(event.text) } : {}) });
@@ -93,7 +103,7 @@ export function createResultGate(settings: GateSettings, store: GateStore): Resu
 			// Only the stop that actually ended the stream reports it: "not found" means it had ended already.
 			if (stop.reason !== 'max_duration' || outcome !== 'stopped') return none('not_running');
 			store.delete(stop.taskId);
-			return emit(resultOutput(maxDurationEndEvent(stop.taskId, stop.maxDurationMinutes, now), 'max_duration'));
+			return emit(resultOutput(maxDurationEndEvent(stop.taskId, stop, now), 'max_duration'));
 		},
 	};
 }

@@ -108,6 +108,8 @@ async function bodyOf(context: IWebhookFunctions): Promise<CallbackBody> {
 	return raw instanceof Uint8Array ? { raw } : { parsed: context.getBodyData() };
 }
 
+const n8nDecodes = (encoding: string | undefined) => encoding === 'gzip' || encoding === 'deflate';
+
 async function handleCallback(context: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const request = context.getRequestObject();
 	const mode = context.getNodeParameter('mode', 'watch') as TriggerMode;
@@ -117,6 +119,9 @@ async function handleCallback(context: IWebhookFunctions): Promise<IWebhookRespo
 			contentType: request.headers['content-type'],
 			contentLength: request.headers['content-length'],
 			query: context.getQueryData(),
+			url: request.originalUrl ?? request.url,
+			// n8n decodes gzip and deflate as it reads a body; any other encoding reaches us as sent.
+			contentEncoding: n8nDecodes(request.headers['content-encoding']) ? undefined : request.headers['content-encoding'],
 			body: () => bodyOf(context),
 		},
 		[expectedSecret(context, mode)],

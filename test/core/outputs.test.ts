@@ -49,14 +49,18 @@ describe('maximum duration', () => {
 	});
 
 	it('describes the stop as an ended event', () => {
-		expect(maxDurationEndEvent('t1', 1, Date.UTC(2025, 0, 1))).toEqual({
+		expect(maxDurationEndEvent('t1', { maxDurationMinutes: 1 }, Date.UTC(2025, 0, 1))).toEqual({
 			taskId: 't1',
 			status: 14,
 			text: 'Stopped after the maximum duration of 1 minute.',
 			timestamp: '2025-01-01T00:00:00.000Z',
 			ended: true,
 		});
-		expect(maxDurationEndEvent('t1', 5, 0).text).toMatch(/5 minutes\.$/);
+		expect(maxDurationEndEvent('t1', { maxDurationMinutes: 5 }, 0).text).toMatch(/5 minutes\.$/);
+		// A deadline from the callback URL: the minutes are not known there, the time it was due is.
+		expect(maxDurationEndEvent('t1', { stopAt: Date.UTC(2025, 0, 1, 13) }, Date.UTC(2025, 0, 1, 13, 0, 4)).text).toBe(
+			'Stopped at its deadline (Stop After), 2025-01-01T13:00:00.000Z.',
+		);
 	});
 });
 

@@ -202,7 +202,7 @@ describe('watch mode lifecycle', () => {
 
 	it('refuses to activate with invalid parameters and starts nothing', async () => {
 		await expect(lifecycle.create.call(hook({ ...watchParams, userPrompt: ' ' }, {}))).rejects.toThrow(/User Prompt is empty/);
-		await expect(lifecycle.create.call(hook({ ...watchParams, maxDurationMinutes: -3 }, {}))).rejects.toThrow(/Maximum Duration/);
+		await expect(lifecycle.create.call(hook({ ...watchParams, maxDurationMinutes: -3 }, {}))).rejects.toThrow(/Stop After/);
 		expect(sandbox.activeTasks()).toHaveLength(0);
 	});
 
@@ -252,7 +252,7 @@ describe('webhook', () => {
 
 	it.each([
 		['no task_id', { status: 0, data: { text: 'x' } }, 'application/json', 400],
-		['text/plain', result('t', 'x'), 'text/plain', 415],
+		['XML', '<callback><status>0</status></callback>', 'application/xml', 415],
 		['an array', [result('t', 'x')], 'application/json', 400],
 	])('answers 4xx to a body with %s', async (_name, body, contentType, httpStatus) => {
 		const state = await activate();

@@ -183,9 +183,9 @@ describe('validation', () => {
 		['a system prompt that is not text', { systemPrompt: 5 }, 'System Prompt', /^System Prompt must be text\.$/],
 		['thinking that is not a boolean', { thinking: 'maybe' }, 'Thinking', /^Thinking must be true or false\.$/],
 		['an ftp callback URL', { callbackUrl: 'ftp://example.com/cb' }, 'Callback URL', /^Callback URL must start with http:\/\/ or https:\/\//],
-		['a negative maximum duration', { maxDuration: -1 }, 'Maximum Duration', /^Maximum Duration must be a number of minutes from 0 \(no limit\) to 10080\.$/],
-		['a maximum duration that is not a number', { maxDuration: 'soon' }, 'Maximum Duration', /^Maximum Duration must be/],
-		['a maximum duration over a week', { maxDuration: 10081 }, 'Maximum Duration', /^Maximum Duration must be/],
+		['a negative maximum duration', { maxDuration: -1 }, 'Stop After', /^Stop After must be a number of minutes from 0 \(never\) to 10080\.$/],
+		['a maximum duration that is not a number', { maxDuration: 'soon' }, 'Stop After', /^Stop After must be/],
+		['a maximum duration over a week', { maxDuration: 10081 }, 'Stop After', /^Stop After must be/],
 		['several problems at once', { rtmpUrl: 'file:///video.mp4', userPrompt: '' }, 'RTMP URL, User Prompt', /^RTMP URL must start with .* User Prompt is empty\./],
 	])('%s: done(err) naming the field, red status, nothing sent', async (_label, msg, field, message) => {
 		await h.load(h.loopFlow(env.sandbox), h.CREDENTIALS);

@@ -10,6 +10,7 @@ import {
 	createResultGate,
 	generateSecret,
 	isStrongSecret,
+	maxDurationDeadline,
 	normaliseReceiverPath,
 } from '../../../core';
 import { toError } from '../lib/errors';
@@ -100,7 +101,9 @@ export class ResultsController {
 	/** A stream a start node stopped for its maximum duration ends here too, like in n8n. */
 	private readonly onTaskRemoved = (task: TrackedTask, removal: Removal) => {
 		if (removal.reason !== 'max_duration' || task.resultsNodeId !== this.node.id) return;
-		const stop = { taskId: task.taskId, reason: 'max_duration' as const, maxDurationMinutes: task.maxMinutes ?? 0 };
+		const minutes = task.maxMinutes ?? 0;
+		const stopAt = maxDurationDeadline(task.startedAt, minutes) ?? Date.now();
+		const stop = { taskId: task.taskId, reason: 'max_duration' as const, stopAt, maxDurationMinutes: minutes };
 		const decision = this.gate.stopped(stop, removal.outcome, Date.now());
 		if (decision.kind !== 'emit') return;
 		this.emit(decision);
