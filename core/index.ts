@@ -14,6 +14,7 @@ export * from './callback';
 export * from './callback-body';
 export * from './callback-check';
 export * from './callback-url';
+export * from './refusals';
 export * from './secrets';
 export * from './secret-check';
 export * from './filter';

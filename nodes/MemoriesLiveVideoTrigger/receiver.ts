@@ -6,15 +6,20 @@ import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import {
 	CallbackBody,
+	CallbackRejection,
 	ExpectedSecret,
 	GateDecision,
 	OwnedStream,
 	ResultGate,
+	RefusalTally,
 	ResultOutput,
 	StreamStop,
 	checkCallback,
 	createMemoryGateStore,
 	createResultGate,
+	newRefusalTally,
+	refusalAdvice,
+	tallyRefusal,
 	validateMaxDuration,
 } from '../../core';
 import { streamClient } from '../shared/streams';
@@ -40,6 +45,28 @@ function gateFor(context: IWebhookFunctions): ResultGate {
 		if (gates.size > MAX_GATES) gates.delete(gates.keys().next().value as string);
 	}
 	return gate;
+}
+
+/** Refusals per workflow node, in this process (n8n's webhooks keep no timers: the tally knows when it last warned). */
+const refusals = new Map<string, RefusalTally>();
+
+/** Logs a refused callback (throttled): a proxy dropping ?token= or an unreadable result must not go unnoticed. */
+function warnOfRefusal(context: IWebhookFunctions, refusal: CallbackRejection & { matched?: number }): void {
+	const workflow = context.getWorkflow();
+	// Strangers (no secret) and results lost (the secret matched) are warned of apart: neither hides the other.
+	const key = `${workflow.id}/${context.getNode().id}/${refusal.matched === undefined ? 'stranger' : 'lost'}`;
+	let tally = refusals.get(key);
+	if (!tally) {
+		tally = newRefusalTally();
+		refusals.set(key, tally);
+		if (refusals.size > MAX_GATES) refusals.delete(refusals.keys().next().value as string);
+	}
+	const report = tallyRefusal(tally, refusal, Date.now());
+	if (!report) return;
+	const counts = report.since > 1 ? ` (${report.since} refused since the last warning, ${report.total} in all)` : '';
+	context.logger.warn(
+		`Memories.ai Live Video Trigger "${context.getNode().name}" in workflow "${workflow.name ?? ''}" (${workflow.id ?? ''}) refused a callback with HTTP ${report.httpStatus}: ${report.reason}${counts} ${refusalAdvice(report.kind)}`,
+	);
 }
 
 function answer(context: IWebhookFunctions, httpStatus: number, reason?: string): IWebhookResponseData {
@@ -126,7 +153,10 @@ async function handleCallback(context: IWebhookFunctions): Promise<IWebhookRespo
 		},
 		[expectedSecret(context, mode)],
 	);
-	if (!check.ok) return answer(context, check.httpStatus, check.reason);
+	if (!check.ok) {
+		warnOfRefusal(context, check);
+		return answer(context, check.httpStatus, check.reason);
+	}
 
 	const gate = gateFor(context);
 	const decision = gate.receive(check.event, Date.now(), ownedStream(context, mode));

@@ -161,6 +161,36 @@ describe('refused requests', () => {
 	});
 });
 
+describe('refusals are visible', () => {
+	it('the status shows the count and the last reason at once; a result brings the usual status back', async () => {
+		const [out] = await loadResults();
+		const res = h.node('res');
+		expect((await post(result('t', 'x'), { token: 'wrong-token-wrong-token' })).status).toBe(401);
+		expect(h.lastStatus(res)).toEqual({ fill: 'red', shape: 'ring', text: h.t('memories-live-results.status.refused', { rejected: 1, reason: 'token' }) });
+		expect(h.lastStatus(res)?.text).toBe('1 refused (token)');
+		expect((await post(result('t', 'first'))).status).toBe(200);
+		await out.next();
+		expect((await post('[1, 2]')).status).toBe(400);
+		expect(h.lastStatus(res)).toEqual({ fill: 'yellow', shape: 'ring', text: '1 ok, 2 refused (body)' });
+		expect((await post(result('t', 'second', '2025-10-22T12:00:50Z'))).status).toBe(200);
+		await out.next();
+		expect(h.lastStatus(res)?.fill).toBe('green');
+	});
+
+	it('a throttled warning in the log says what to check: one per burst of strangers, one per burst of lost results', async () => {
+		await loadResults();
+		for (let i = 0; i < 5; i++) expect((await post(result('t', 'x'))).status).toBe(200);
+		for (let i = 0; i < 5; i++) expect((await post(result('t', 'x'), { token: undefined })).status).toBe(401);
+		expect((await post('{"status":"soon","task_id":"t"}')).status).toBe(400);
+		const warnings = h.calls(h.node('res'), 'warn').map(([message]) => String(message));
+		expect(warnings).toEqual([
+			h.t('memories-live-results.warn.refused-token', { path: h.RESULTS_PATH, httpStatus: 401, reason: 'Missing or wrong "token" in the callback URL.', since: 1, total: 1 }),
+			h.t('memories-live-results.warn.refused-body', { path: h.RESULTS_PATH, httpStatus: 400, reason: 'status must be an integer (0 for a result).', since: 1, total: 1 }),
+		]);
+		expect(warnings[0]).toMatch(/still carries \?token=.*drop the query string.*Public URL/);
+	});
+});
+
 describe('status', () => {
 	it('shows waiting, then the last result with counts, then the end of the stream', async () => {
 		const [out, end] = await loadResults();

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'zlib';
 
-import { CallbackBody, CallbackCheck, ContentDecoder, Limits, checkCallback } from '../../../core';
+import { CallbackBody, CallbackCheck, CallbackRejection, ContentDecoder, Limits, checkCallback } from '../../../core';
 import { keepCallbackBodiesRaw, keptUnread } from './raw-bodies';
 import type { ExpressApp, Handler, NodeAPI } from './red';
 
@@ -12,8 +12,8 @@ export interface CallbackReceiver {
 	readonly secret: string;
 	/** Called with every request that carried its secret, valid or not, after the answer was sent. */
 	receive(check: CallbackCheck): void;
-	/** Called for requests no receiver's secret matched. */
-	unauthorised?(): void;
+	/** Called for requests no receiver's secret matched (a 401, or a 405 for another method). */
+	unauthorised?(refusal: CallbackRejection): void;
 }
 
 interface PathRoute {
@@ -150,7 +150,7 @@ async function receive(receivers: readonly CallbackReceiver[], req: Parameters<H
 	if (check.ok) reply(res, 200);
 	else reply(res, check.httpStatus, check.reason);
 	if (check.matched !== undefined) receivers[check.matched].receive(check);
-	else if (!check.ok && check.httpStatus === 401) for (const r of receivers) r.unauthorised?.();
+	else if (!check.ok) for (const r of receivers) r.unauthorised?.(check);
 }
 
 function createHandler(RED: NodeAPI, route: { receivers: Set<CallbackReceiver> }): Handler {

@@ -3,6 +3,7 @@
 // on output 2.
 import {
 	CallbackCheck,
+	CallbackRejection,
 	GateDecision,
 	ResultGate,
 	buildCallbackUrl,
@@ -11,7 +12,10 @@ import {
 	generateSecret,
 	isStrongSecret,
 	maxDurationDeadline,
+	newRefusalTally,
 	normaliseReceiverPath,
+	refusalKind,
+	tallyRefusal,
 } from '../../../core';
 import { toError } from '../lib/errors';
 import type { NodeAPI, NodeMessage, ResultsNode } from '../lib/red';
@@ -23,6 +27,8 @@ import { ResultsStatus } from './results-status';
 export class ResultsController {
 	private readonly status: ResultsStatus;
 	private readonly removeRoute: () => void;
+	/** Strangers (no secret) and results lost (the secret matched) are warned of apart: neither hides the other. */
+	private readonly refusals = { stranger: newRefusalTally(), lost: newRefusalTally() };
 
 	/** A controller for the node, or undefined when its settings keep it from receiving (shown on the node). */
 	static open(RED: NodeAPI, node: ResultsNode, props: ResultsProperties): ResultsController | undefined {
@@ -66,7 +72,7 @@ export class ResultsController {
 		this.removeRoute = addCallbackRoute(RED, path, {
 			secret,
 			receive: (check) => this.receive(check),
-			unauthorised: () => this.status.countRejected(),
+			unauthorised: (refusal) => this.refused(refusal),
 		});
 		tasks.on('removed', this.onTaskRemoved);
 		this.status = new ResultsStatus(RED, node, path);
@@ -84,10 +90,26 @@ export class ResultsController {
 		this.status.close();
 	}
 
+	/** Counted and shown at once; logged with what to check, at most once a minute. */
+	private refused(refusal: CallbackRejection & { matched?: number }): void {
+		const report = tallyRefusal(refusal.matched === undefined ? this.refusals.stranger : this.refusals.lost, refusal, Date.now());
+		this.status.countRejected(refusalKind(refusal.httpStatus));
+		if (!report) return;
+		const key = report.kind === 'token' || report.kind === 'method' ? report.kind : 'body';
+		this.node.warn(
+			this.RED._(`memories-live-results.warn.refused-${key}`, {
+				path: this.path,
+				httpStatus: report.httpStatus,
+				reason: report.reason,
+				since: report.since,
+				total: report.total,
+			}),
+		);
+	}
+
 	private receive(check: CallbackCheck): void {
 		if (!check.ok) {
-			this.status.countRejected();
-			this.node.debug(`refused a callback: ${check.httpStatus} ${check.reason}`);
+			this.refused(check);
 			return;
 		}
 		const { event } = check;

@@ -1,5 +1,7 @@
-// The results node's status: waiting, the last result's age and the counts, or "ended". A busy
-// stream updates it at most once a second (every status goes to every open editor).
+// The results node's status: waiting, the last result's age and the counts, or "ended"; the
+// refused count and the last reason as soon as a callback is refused. A busy stream updates it at
+// most once a second (every status goes to every open editor).
+import type { RefusalKind } from '../../../core';
 import type { Node, NodeAPI } from '../lib/red';
 
 const REFRESH_MS = 5000;
@@ -8,6 +10,10 @@ const MIN_INTERVAL_MS = 1000;
 export class ResultsStatus {
 	private received = 0;
 	private rejected = 0;
+	private lastRefusal: RefusalKind | undefined;
+	/** The latest callback was refused: the status says so until a result arrives. */
+	private refusedLast = false;
+	private shownRefusedLast = false;
 	private lastResultAt: number | undefined;
 	private ended = false;
 	private shownAt = 0;
@@ -24,14 +30,18 @@ export class ResultsStatus {
 		this.show();
 	}
 
-	/** A callback refused (it is only counted: the next status shows it). */
-	countRejected(): void {
+	/** A callback refused: the first at once, later ones soon. */
+	countRejected(kind: RefusalKind): void {
 		this.rejected++;
+		this.lastRefusal = kind;
+		this.refusedLast = true;
+		this.showSoon();
 	}
 
 	/** A callback taken: a result, or the end of a stream. Shown soon. */
 	countReceived(ended: boolean): void {
 		this.received++;
+		this.refusedLast = false;
 		this.lastResultAt = Date.now();
 		this.ended = ended;
 		this.showSoon();
@@ -48,7 +58,16 @@ export class ResultsStatus {
 		this.timer = undefined;
 		this.shownAt = Date.now();
 		this.shownEnded = this.lastResultAt === undefined ? undefined : this.ended;
+		this.shownRefusedLast = this.refusedLast;
 		const { RED, node } = this;
+		if (this.refusedLast && this.lastRefusal !== undefined) {
+			// Refusals are what the user must see: results may be lost, or never arrive at all.
+			const reason = RED._(`memories-live-results.status.reason.${this.lastRefusal}`);
+			const counts = { received: this.received, rejected: this.rejected, reason };
+			const key = this.received === 0 ? 'memories-live-results.status.refused' : 'memories-live-results.status.last-refused';
+			node.status({ fill: this.received === 0 ? 'red' : 'yellow', shape: 'ring', text: RED._(key, counts) });
+			return;
+		}
 		if (this.lastResultAt === undefined) {
 			node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting', { path: this.path }) });
 			return;
@@ -65,10 +84,10 @@ export class ResultsStatus {
 		this.node.status({});
 	}
 
-	/** At once when the state shown changes, else at most once a second. */
+	/** At once when the state shown changes (an end, a first refusal), else at most once a second. */
 	private showSoon(): void {
 		const wait = this.shownAt + MIN_INTERVAL_MS - Date.now();
-		if (this.shownEnded !== this.ended || wait <= 0) this.show();
+		if (this.shownEnded !== this.ended || this.shownRefusedLast !== this.refusedLast || wait <= 0) this.show();
 		else this.timer ??= setTimeout(() => this.show(), wait);
 	}
 }

@@ -83,9 +83,13 @@ export function fakeContext(options: ContextOptions) {
 	const staticData = options.staticData ?? {};
 	const response = fakeResponse();
 	const requests: IHttpRequestOptions[] = [];
+	const logs: Array<{ level: string; message: string }> = [];
+	const log = (level: string) => (message: string) => void logs.push({ level, message });
 	const context = {
 		response,
 		requests,
+		logs,
+		logger: { warn: log('warn'), info: log('info'), error: log('error'), debug: log('debug') },
 		staticData,
 		getInputData: () => items.map(() => ({ json: {} })),
 		getNode: () => node,
