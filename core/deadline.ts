@@ -5,6 +5,7 @@
 // deadline forged into a URL without the secret stops nobody's stream, and a stripped one only
 // means the stream runs as it would without a deadline.
 import type { CallbackEvent } from './callback';
+import { rawQueryParams, singleParam } from './callback-url';
 import type { OwnedStream, StreamStop } from './gate';
 import { maxDurationDeadline } from './max-duration';
 
@@ -23,12 +24,24 @@ export function deadlineAfter(nowMs: number, minutes: number): number | undefine
 	return minutes > 0 ? Math.ceil((nowMs + minutes * 60000) / 1000) * 1000 : undefined;
 }
 
-/** The callback URL with the deadline next to the secret (replacing one already there); unchanged without one. */
-export function withDeadline(url: string, deadlineMs: number | undefined): string {
-	if (deadlineMs === undefined) return url;
-	const parsed = new URL(url);
-	parsed.searchParams.set(STOP_AT_PARAM, String(Math.floor(deadlineMs / 1000)));
-	return parsed.toString();
+/**
+ * The callback URL with the deadline next to the secret (replacing one already there); unchanged
+ * without a deadline, or when it is no URL (the start's validation then says what is wrong).
+ */
+export function withDeadline(url: unknown, deadlineMs: number | undefined): unknown {
+	if (deadlineMs === undefined || typeof url !== 'string') return url;
+	try {
+		const parsed = new URL(url.trim());
+		parsed.searchParams.set(STOP_AT_PARAM, String(Math.floor(deadlineMs / 1000)));
+		return parsed.toString();
+	} catch {
+		return url;
+	}
+}
+
+/** The deadline a callback URL carries (epoch ms), as a receiver reads it. */
+export function deadlineOfUrl(url: string): number | undefined {
+	return deadlineFromParam(singleParam(rawQueryParams(url), STOP_AT_PARAM));
 }
 
 /** A `stop_at` value as our starts write it (epoch seconds), in ms; undefined for anything else. */

@@ -28,11 +28,16 @@ export function newStartId(): string {
 	return generateSecret().slice(0, 22);
 }
 
-/** The callback URL with the start's marker (replacing one already there). */
-export function withStartId(url: string, startId: string): string {
-	const parsed = new URL(url);
-	parsed.searchParams.set(START_ID_PARAM, startId);
-	return parsed.toString();
+/** The callback URL with the start's marker (replacing one already there); unchanged when it is no URL. */
+export function withStartId(url: unknown, startId: string): unknown {
+	if (typeof url !== 'string') return url;
+	try {
+		const parsed = new URL(url.trim());
+		parsed.searchParams.set(START_ID_PARAM, startId);
+		return parsed.toString();
+	} catch {
+		return url;
+	}
 }
 
 /** A `start_id` value as `newStartId` makes them; undefined for anything else. */

@@ -6,11 +6,13 @@ import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import {
 	CallbackBody,
+	CallbackEvent,
 	CallbackRejection,
 	ExpectedSecret,
 	GateDecision,
 	OwnedStream,
 	ResultGate,
+	REFUSAL_REPORT_INTERVAL_MS,
 	RefusalTally,
 	ResultOutput,
 	StreamStop,
@@ -23,9 +25,10 @@ import {
 	validateMaxDuration,
 } from '../../core';
 import { streamClient } from '../shared/streams';
-import { openSession } from '../shared/transport';
+import { CREDENTIAL_TYPE, openSession } from '../shared/transport';
 import { readGateSettings } from './gate-settings';
 import type { TriggerMode } from './mode';
+import { activationKey, noteTask, pendingSecret } from './pending-starts';
 import { readWatchState } from './watch-state';
 
 /**
@@ -91,11 +94,40 @@ function itemsOf(context: IWebhookFunctions, items: ResultOutput[], answered: bo
 	return answered ? { noWebhookResponse: true, workflowData } : { workflowData };
 }
 
-/** Receive: the token the user typed. Watch: the digest of the secret the activation generated (never stored itself). */
-function expectedSecret(context: IWebhookFunctions, mode: TriggerMode): ExpectedSecret {
-	if (mode === 'receive') return String(context.getNodeParameter('callbackToken', ''));
+function activationOf(context: IWebhookFunctions): string {
+	return activationKey(context.getWorkflow().id, context.getNode().id, context.getMode() === 'manual');
+}
+
+/**
+ * Receive: the token the user typed. Watch: the digest of the secret the activation generated
+ * (never stored itself), and the secret of a start this process is making or lost (pending-starts.ts).
+ */
+function expectedSecrets(context: IWebhookFunctions, mode: TriggerMode): ExpectedSecret[] {
+	if (mode === 'receive') return [String(context.getNodeParameter('callbackToken', ''))];
 	const state = readWatchState(context);
-	return state ? { digest: state.secretDigest } : '';
+	return [state ? { digest: state.secretDigest } : '', pendingSecret(activationOf(context)) ?? ''];
+}
+
+/** Whether the trigger can stop streams (Watch needs the credential, Receive may have it). */
+function hasCredential(context: IWebhookFunctions): boolean {
+	return context.getNode().credentials?.[CREDENTIAL_TYPE] !== undefined;
+}
+
+/** When each node last warned that it cannot stop a stream past its deadline (no credential). */
+const deadlineWarnings = new Map<string, number>();
+
+/** A stream past its Stop After deadline, and no credential to stop it: said (once a minute), not acted on. */
+function cannotStop(context: IWebhookFunctions, event: CallbackEvent): CallbackEvent {
+	const key = `${context.getWorkflow().id}/${context.getNode().id}`;
+	const now = Date.now();
+	if (event.stopAt !== undefined && now >= event.stopAt && now - (deadlineWarnings.get(key) ?? 0) >= REFUSAL_REPORT_INTERVAL_MS) {
+		deadlineWarnings.set(key, now);
+		if (deadlineWarnings.size > MAX_GATES) deadlineWarnings.delete(deadlineWarnings.keys().next().value as string);
+		context.logger.warn(
+			`Memories.ai Live Video Trigger "${context.getNode().name}" in workflow "${context.getWorkflow().name ?? ''}" received a result of stream ${event.taskId} past its Stop After deadline (${new Date(event.stopAt).toISOString()}) but has no credential to stop it: the stream goes on billing. Select a Memories.ai Live Video API credential in the trigger, or stop the stream with the action node.`,
+		);
+	}
+	return { ...event, stopAt: undefined };
 }
 
 /** Watch: the one stream the activation started, which the trigger alone answers for. */
@@ -108,7 +140,7 @@ function ownedStream(context: IWebhookFunctions, mode: TriggerMode): OwnedStream
 
 const STOP_WHY: Record<StreamStop['reason'], string> = {
 	not_owned: "results arrived for it with this trigger's secret",
-	max_duration: 'maximum duration reached',
+	max_duration: 'its Stop After deadline passed',
 };
 
 /** A stop from the webhook never throws: a failure is logged, and the next result tries again. */
@@ -151,15 +183,19 @@ async function handleCallback(context: IWebhookFunctions): Promise<IWebhookRespo
 			contentEncoding: n8nDecodes(request.headers['content-encoding']) ? undefined : request.headers['content-encoding'],
 			body: () => bodyOf(context),
 		},
-		[expectedSecret(context, mode)],
+		expectedSecrets(context, mode),
 	);
 	if (!check.ok) {
 		warnOfRefusal(context, check);
 		return answer(context, check.httpStatus, check.reason);
 	}
+	const owned = ownedStream(context, mode);
+	// A start of this process being made or lost: its task, told to the waiting activation.
+	if (check.matched === 1 && owned?.taskId !== check.event.taskId) noteTask(activationOf(context), check.event.taskId);
+	const event = hasCredential(context) ? check.event : cannotStop(context, check.event);
 
 	const gate = gateFor(context);
-	const decision = gate.receive(check.event, Date.now(), ownedStream(context, mode));
+	const decision = gate.receive(event, Date.now(), owned);
 	switch (decision.kind) {
 		case 'none':
 			return answer(context, 200);

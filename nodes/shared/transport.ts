@@ -2,7 +2,7 @@
 // and hands the raw answer back to the core. No protocol rule lives here.
 import type { IExecuteFunctions, IHookFunctions, IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 
-import { Transport, validateApiKey, validateBaseUrl } from '../../core';
+import { InputError, Transport, validateApiKey, validateBaseUrl } from '../../core';
 
 export const CREDENTIAL_TYPE = 'memoriesLiveVideoApi';
 
@@ -15,6 +15,9 @@ export interface ApiSession {
 }
 
 export async function openSession(context: ApiContext): Promise<ApiSession> {
+	if (context.getNode().credentials?.[CREDENTIAL_TYPE] === undefined) {
+		throw new InputError('Credential', 'Select a Memories.ai Live Video API credential (your API key and the Base URL) in this node.');
+	}
 	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
 	const apiKey = validateApiKey(credentials.apiKey);
 	return { baseUrl: validateBaseUrl(credentials.baseUrl), secrets: [apiKey] };

@@ -82,8 +82,16 @@ describe('startOutput and stopOutput', () => {
 			callback_url: 'https://x.example/cb?token=***',
 			thinking: true,
 			max_duration_minutes: 30,
+			stop_at: null,
 		});
 		expect(startOutput({ taskId: 't1', params, startedAt: 0 }).max_duration_minutes).toBe(0);
+		// The deadline is the one the callback URL carries, as a receiver will read it.
+		const withDeadline = { ...params, callbackUrl: 'https://x.example/cb?token=s3cret-s3cret-s3cret&stop_at=1735691400' };
+		expect(startOutput({ taskId: 't1', params: withDeadline, startedAt: Date.UTC(2025, 0, 1) }, 30)).toMatchObject({
+			callback_url: 'https://x.example/cb?token=***&stop_at=1735691400',
+			max_duration_minutes: 30,
+			stop_at: '2025-01-01T00:30:00.000Z',
+		});
 	});
 
 	it('say what became of a task, in words too', () => {

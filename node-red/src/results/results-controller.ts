@@ -3,9 +3,12 @@
 // on output 2.
 import {
 	CallbackCheck,
+	CallbackEvent,
 	CallbackRejection,
 	GateDecision,
+	REFUSAL_REPORT_INTERVAL_MS,
 	ResultGate,
+	StreamStop,
 	buildCallbackUrl,
 	createMemoryGateStore,
 	createResultGate,
@@ -18,9 +21,11 @@ import {
 	tallyRefusal,
 } from '../../../core';
 import { toError } from '../lib/errors';
-import type { NodeAPI, NodeMessage, ResultsNode } from '../lib/red';
+import { stopHiddenTask } from '../lib/hidden-tasks';
+import type { ConfigNode, NodeAPI, NodeMessage, ResultsNode } from '../lib/red';
 import { addCallbackRoute } from '../lib/routes';
-import { Removal, TrackedTask, tasks } from '../lib/tasks';
+import { streamClientOf } from '../lib/stream-client';
+import { Removal, StartAttempt, TrackedTask, tasks } from '../lib/tasks';
 import type { ResultsProperties } from './properties';
 import { ResultsStatus } from './results-status';
 
@@ -56,7 +61,7 @@ export class ResultsController {
 			return failed(error, 'bad-filter');
 		}
 		try {
-			return new ResultsController(RED, node, path, secret, gate);
+			return new ResultsController(RED, node, path, secret, gate, props.config);
 		} catch (error) {
 			return failed(error, 'no-http');
 		}
@@ -68,6 +73,8 @@ export class ResultsController {
 		private readonly path: string,
 		private readonly secret: string,
 		private readonly gate: ResultGate,
+		/** The optional account (config node) that stops streams started elsewhere at their deadline. */
+		private readonly accountId: string | undefined,
 	) {
 		this.removeRoute = addCallbackRoute(RED, path, {
 			secret,
@@ -113,11 +120,69 @@ export class ResultsController {
 			return;
 		}
 		const { event } = check;
-		const decision = this.gate.receive(event, Date.now());
+		const tracked = tasks.get(event.taskId);
+		const attempt = event.startId === undefined ? undefined : tasks.startAttempt(event.startId);
+		if (attempt && !tracked) tasks.noteTaskOfStart(attempt.startId, event.taskId);
+		const account = this.accountFor(tracked?.configId ?? attempt?.configId);
+		// A lost start's task, which nobody tracks, is a hidden one (core/hidden-tasks.ts).
+		const claim = attempt ? { startedHere: attempt.lost, tracked: tracked !== undefined } : undefined;
+		const gated = account || event.stopAt === undefined ? event : this.cannotStop(event);
+		const decision = this.gate.receive(gated, Date.now(), undefined, claim);
+		if (decision.kind === 'stop') {
+			if (account) void this.stop(decision, account, attempt);
+			return;
+		}
 		if (decision.kind === 'none' && decision.reason === 'duplicate') return;
 		if (event.ended) tasks.markEnded(event.taskId);
 		this.emit(decision);
 		this.status.countReceived(event.ended);
+	}
+
+	/** The account that stops a task: its start node's, else this node's own (optional). */
+	private accountFor(configId: string | undefined): ConfigNode | undefined {
+		const account = this.RED.nodes.getNode(configId ?? this.accountId ?? '') as ConfigNode | null;
+		return account && typeof account.transport === 'function' ? account : undefined;
+	}
+
+	/** Tasks being stopped from here: a burst of their results makes one stop. */
+	private readonly stopping = new Set<string>();
+
+	/** Stops a task past its deadline (and ends it on output 2), or a hidden one. Never throws. */
+	private async stop(stop: StreamStop, account: ConfigNode, attempt: StartAttempt | undefined): Promise<void> {
+		if (this.stopping.has(stop.taskId)) return;
+		this.stopping.add(stop.taskId);
+		try {
+			const client = streamClientOf(this.RED, account);
+			if (stop.reason === 'not_owned') {
+				if (attempt) await stopHiddenTask(this.RED, this.node, 'memories-live-results', client, attempt, stop.taskId, account.secrets());
+				return;
+			}
+			const { outcome } = await client.stop(stop.taskId);
+			tasks.remove(stop.taskId); // a plain removal: the ended item goes out here, once
+			this.node.log(this.RED._('memories-live-results.log.deadline', { taskId: stop.taskId, outcome }));
+			const decision = this.gate.stopped(stop, outcome, Date.now());
+			if (decision.kind !== 'emit') return;
+			this.emit(decision);
+			this.status.streamStopped();
+		} catch (error) {
+			// Still billing: the next result past the deadline tries again.
+			this.node.error(this.RED._('memories-live-results.errors.deadline-not-stopped', { taskId: stop.taskId, reason: toError(error, account.secrets()).message }));
+		} finally {
+			this.stopping.delete(stop.taskId);
+		}
+	}
+
+	/** When this node last said it cannot stop a stream past its deadline. */
+	private cannotStopWarnedAt = 0;
+
+	/** A result past its deadline, and no account to stop its stream: received as a result, said (once a minute). */
+	private cannotStop(event: CallbackEvent): CallbackEvent {
+		const now = Date.now();
+		if (event.stopAt !== undefined && now >= event.stopAt && now - this.cannotStopWarnedAt >= REFUSAL_REPORT_INTERVAL_MS) {
+			this.cannotStopWarnedAt = now;
+			this.node.warn(this.RED._('memories-live-results.warn.no-account', { taskId: event.taskId, stopAt: new Date(event.stopAt).toISOString() }));
+		}
+		return { ...event, stopAt: undefined };
 	}
 
 	/** A stream a start node stopped for its maximum duration ends here too, like in n8n. */

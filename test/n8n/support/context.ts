@@ -45,7 +45,11 @@ export interface ContextOptions {
 	staticData?: IDataObject;
 	activationMode?: string;
 	webhookUrl?: string;
-	request?: { method: string; headers: Record<string, string>; query: Record<string, unknown>; body: unknown };
+	request?: { method: string; headers: Record<string, string>; query: Record<string, unknown>; body: unknown; url?: string; rawBody?: Buffer };
+	/** The node has no credential selected (Receive mode may run without one). */
+	withoutCredential?: boolean;
+	/** What getMode() says (webhooks: 'webhook', or 'manual' for a test webhook). */
+	mode?: string;
 }
 
 export interface FakeResponse {
@@ -92,7 +96,8 @@ export function fakeContext(options: ContextOptions) {
 		logger: { warn: log('warn'), info: log('info'), error: log('error'), debug: log('debug') },
 		staticData,
 		getInputData: () => items.map(() => ({ json: {} })),
-		getNode: () => node,
+		getNode: () => (options.withoutCredential ? node : { ...node, credentials: { memoriesLiveVideoApi: { id: 'cred-1', name: 'account' } } }),
+		getMode: () => options.mode ?? 'webhook',
 		getWorkflow: () => ({ id: 'workflow-1', name: 'test', active: true }),
 		continueOnFail: () => options.continueOnFail === true,
 		getNodeParameter(name: string, indexOrFallback?: unknown, fallback?: unknown) {
