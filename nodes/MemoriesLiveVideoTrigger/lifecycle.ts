@@ -104,11 +104,11 @@ async function startOnce(context: IHookFunctions, client: StreamClient, minutes:
 	} catch (error) {
 		if (!(error instanceof MemoriesApiError && error.mayHaveStarted)) {
 			if (!pending.lost) settle(key); // nothing can be running: the next attempt gets a fresh secret
-			throw error;
+			throw toNodeError(context.getNode(), error);
 		}
 		pending.lost = true;
 		context.logger.warn(
-			`${who(context)}: the answer to Start was lost (${error.summary}) The stream may have started and bill. The trigger waits up to ${Math.round(lostStart.waitMs / 1000)} s for a result of it (its results carry this activation's secret) and keeps that stream; otherwise the activation fails, n8n retries it with the same secret, and a stream a lost attempt started is stopped as soon as its first result arrives.`,
+			`${who(context)}: the answer to Start was lost (${error.summary}) The stream may have started and be billing. The trigger waits up to ${Math.round(lostStart.waitMs / 1000)} s for a result of it (its results carry this activation's secret) and keeps that stream; otherwise the activation fails, n8n retries it with the same secret, and a stream a lost attempt started is stopped as soon as its first result arrives.`,
 		);
 		const task = await firstTask(key, lostStart.waitMs - (Date.now() - sentAt));
 		if (task !== undefined) return keep(context, client, task, sentAt);
