@@ -154,8 +154,7 @@ function readTaskId(payload: object, fromUrl: string | undefined): TaskIdReading
 		if (!Number.isSafeInteger(value) || value < 0) return reject(400, 'task_id is a number too large to be read exactly; send it as a string.');
 		return { ok: true, taskId: String(value) };
 	}
-	const text = typeof value === 'string' ? value.trim() : value;
-	return isTaskId(text) ? { ok: true, taskId: text } : reject(400, 'task_id must be a task id: letters, digits, "-", "_", "." or "~".');
+	return isTaskId(value) ? { ok: true, taskId: value } : reject(400, 'task_id must be a task id: letters, digits, "-", "_", "." or "~".');
 }
 
 /** A text field's value as text: strings as they are, numbers and booleans spelled, objects as JSON. */

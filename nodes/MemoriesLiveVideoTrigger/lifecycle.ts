@@ -91,8 +91,9 @@ export async function startWatching(this: IHookFunctions): Promise<boolean> {
 async function startOnce(context: IHookFunctions, client: StreamClient, minutes: number): Promise<boolean> {
 	const key = nodeKey(context);
 	const pending = pendingStart(key);
-	// An earlier attempt's answer was lost: its task, if any, calls back soon. Never start a second first.
-	const earlier = pending.lost ? await firstTask(key, lostStart.waitMs) : undefined;
+	// An earlier attempt's answer was lost: its task, if any, calls back soon. Never start a second
+	// before it had the time to (the earlier attempt waited for most of it already).
+	const earlier = pending.lost ? await firstTask(key, lostStart.waitMs - (Date.now() - pending.lostAt)) : undefined;
 	if (earlier !== undefined) return keep(context, client, earlier, Date.now());
 	const sentAt = Date.now();
 	let started;
@@ -107,6 +108,7 @@ async function startOnce(context: IHookFunctions, client: StreamClient, minutes:
 			throw toNodeError(context.getNode(), error);
 		}
 		pending.lost = true;
+		pending.lostAt = Date.now();
 		context.logger.warn(
 			`${who(context)}: the answer to Start was lost (${error.summary}) The stream may have started and be billing. The trigger waits up to ${Math.round(lostStart.waitMs / 1000)} s for a result of it (its results carry this activation's secret) and keeps that stream; otherwise the activation fails, n8n retries it with the same secret, and a stream a lost attempt started is stopped as soon as its first result arrives.`,
 		);

@@ -19,6 +19,8 @@ export interface PendingStart {
 	seen: string[];
 	/** An attempt's answer was lost: a task may exist that nobody knows. */
 	lost: boolean;
+	/** When the last attempt's answer was lost (epoch ms). */
+	lostAt: number;
 	waiters: Set<() => void>;
 }
 
@@ -40,7 +42,7 @@ const KEPT = 200;
 export function pendingStart(key: string): PendingStart {
 	let start = pending.get(key);
 	if (!start) {
-		start = { secret: generateSecret(), seen: [], lost: false, waiters: new Set() };
+		start = { secret: generateSecret(), seen: [], lost: false, lostAt: 0, waiters: new Set() };
 		pending.set(key, start);
 		if (pending.size > KEPT) pending.delete(pending.keys().next().value as string);
 	}
