@@ -92,8 +92,8 @@ async function startOnce(context: IHookFunctions, client: StreamClient, minutes:
 	const key = nodeKey(context);
 	const pending = pendingStart(key);
 	// An earlier attempt's answer was lost: its task, if any, calls back soon. Never start a second
-	// before it had the time to (the earlier attempt waited for most of it already).
-	const earlier = pending.lost ? await firstTask(key, lostStart.waitMs - (Date.now() - pending.lostAt)) : undefined;
+	// before it had the time to (the earlier attempt waited for it already, as a rule).
+	const earlier = pending.lost ? await firstTask(key, lostStart.waitMs - (Date.now() - pending.lostSentAt)) : undefined;
 	if (earlier !== undefined) return keep(context, client, earlier, Date.now());
 	const sentAt = Date.now();
 	let started;
@@ -108,7 +108,7 @@ async function startOnce(context: IHookFunctions, client: StreamClient, minutes:
 			throw toNodeError(context.getNode(), error);
 		}
 		pending.lost = true;
-		pending.lostAt = Date.now();
+		pending.lostSentAt = sentAt;
 		context.logger.warn(
 			`${who(context)}: the answer to Start was lost (${error.summary}) The stream may have started and be billing. The trigger waits up to ${Math.round(lostStart.waitMs / 1000)} s for a result of it (its results carry this activation's secret) and keeps that stream; otherwise the activation fails, n8n retries it with the same secret, and a stream a lost attempt started is stopped as soon as its first result arrives.`,
 		);

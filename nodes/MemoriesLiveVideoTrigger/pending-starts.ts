@@ -19,18 +19,19 @@ export interface PendingStart {
 	seen: string[];
 	/** An attempt's answer was lost: a task may exist that nobody knows. */
 	lost: boolean;
-	/** When the last attempt's answer was lost (epoch ms). */
-	lostAt: number;
+	/** When the last attempt whose answer was lost sent its start (epoch ms). */
+	lostSentAt: number;
 	waiters: Set<() => void>;
 }
 
 const pending = new Map<string, PendingStart>();
 
 /**
- * How long after a start whose answer was lost its task, if it exists, has surely called back:
- * three frame windows of the service. A setting object, so that tests can shorten it.
+ * How long after a start was sent its task, if it exists, has called back: two frame windows of
+ * the service. Short enough that n8n's five attempts of an activation, each waiting this long,
+ * end within its 84 s publication deadline. A setting object, so that tests can shorten it.
  */
-export const lostStart = { waitMs: 15000 };
+export const lostStart = { waitMs: 10000 };
 
 /** A workflow node's activation; "Listen for test event" is one of its own. */
 export function activationKey(workflowId: string | undefined, nodeId: string, test: boolean): string {
@@ -42,7 +43,7 @@ const KEPT = 200;
 export function pendingStart(key: string): PendingStart {
 	let start = pending.get(key);
 	if (!start) {
-		start = { secret: generateSecret(), seen: [], lost: false, lostAt: 0, waiters: new Set() };
+		start = { secret: generateSecret(), seen: [], lost: false, lostSentAt: 0, waiters: new Set() };
 		pending.set(key, start);
 		if (pending.size > KEPT) pending.delete(pending.keys().next().value as string);
 	}
