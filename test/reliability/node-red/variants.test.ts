@@ -54,7 +54,7 @@ function flows(publicUrl: string) {
 
 describe.each([{ version: '4.1' as const }, { version: '5' as const }])('Node-RED $version', ({ version }) => {
 	let red: NodeRed;
-	const record = (part: string, data: Record<string, unknown>) => recordReliability(`variants-${part}`, { host: 'node-red', nodeRed: red.version, case: `Node-RED ${red.version}`, ...data });
+	const record = (part: string, data: Record<string, unknown>) => recordReliability(`variants-${part}`, { host: 'node-red', nodeRed: red.version, node: red.nodeVersion, case: `Node-RED ${red.version}`, ...data });
 	const errors = () => itemsAt<{ message: string; cause?: Record<string, unknown>; source: { type: string } }>(sink, '/error');
 	const failedStart = async () => {
 		const before = errors().length;
