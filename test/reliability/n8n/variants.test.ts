@@ -5,7 +5,7 @@
 // sequences of lost start answers (at most one task running afterwards). Figures go to RELIABILITY.md.
 import { Sandbox, startSandbox } from '../../../sandbox/src';
 import { Sink, startSink } from '../../../scripts/lib/sink';
-import { CALLBACK_DIMENSIONS, sendVariantCases, variantCases, variantCounts } from '../support/variants';
+import { deliveryFigures, sendVariantCases, variantCases } from '../support/variants';
 import { Host, executionResult, record, runManually, startHost } from './support/host';
 import { CREDENTIAL_TYPE, startStopWorkflow, triggerWorkflow, watchParameters } from './support/workflows';
 
@@ -66,25 +66,8 @@ it(`reads ${CALLBACKS} callbacks in every delivery variant and mixes of up to fo
 	await sink.waitFor(cases.length, (r) => r.url === '/received', 120_000);
 	const emitted = new Map(sinkItems('/received').map((item) => [item.task_id as string, item]));
 	const executions = await host.n8n.listExecutions(WF.receive);
-	const notAsSent = cases.filter((c) => {
-		const item = emitted.get(c.expected.task_id);
-		return !item || Object.entries(c.expected).some(([key, value]) => item[key] !== value);
-	});
-	record('variants-deliveries', {
-		case: 'Receive trigger, node version 1.1',
-		seed: SEED,
-		callbacks: cases.length,
-		dimensions: CALLBACK_DIMENSIONS.length,
-		variantsCovered: Object.keys(variantCounts(cases)).length,
-		answered200: statuses.filter((s) => s === 200).length,
-		refused: statuses.filter((s) => s !== 200).length,
-		executions: executions.length,
-		emitted: emitted.size,
-		emittedNotAsSent: notAsSent.length,
-		hostTimeZone: TZ,
-		requestsPerSecond: Math.round((cases.length / ms) * 1000),
-		notAsSentSample: notAsSent.slice(0, 10).map((c) => ({ variants: c.variants.join('+'), expected: JSON.stringify(c.expected), got: JSON.stringify(emitted.get(c.expected.task_id)) })),
-	});
+	const { figures, notAsSent } = deliveryFigures(cases, statuses, emitted, ms, { executions: executions.length });
+	record('variants-deliveries', { case: 'Receive trigger, node version 1.1', seed: SEED, hostTimeZone: TZ, ...figures });
 	expect(statuses.filter((s) => s !== 200)).toEqual([]);
 	expect(notAsSent.map((c) => c.variants.join('+'))).toEqual([]);
 	expect(executions).toHaveLength(cases.length);

@@ -6,7 +6,7 @@
 import { Sandbox, startSandbox } from '../../../sandbox/src';
 import { Sink, startSink } from '../../../scripts/lib/sink';
 import { recordReliability } from '../support/record';
-import { CALLBACK_DIMENSIONS, sendVariantCases, variantCases, variantCounts } from '../support/variants';
+import { deliveryFigures, sendVariantCases, variantCases } from '../support/variants';
 import { NodeRed, batchToSink, catchToSink, crashLines, itemsAt, nodeRedHost, packNodeRed, placed, toSink, waitForItems } from './support/host';
 
 jest.setTimeout(10 * 60 * 1000);
@@ -82,22 +82,10 @@ describe.each([{ version: '4.1' as const }, { version: '5' as const }])('Node-RE
 		await waitForItems(sink, '/result', (items) => items.length >= results.length, 60_000);
 		await waitForItems(sink, '/ended', (items) => items.length >= ends.length, 60_000);
 		const emitted = new Map([...itemsAt(sink, '/result'), ...itemsAt(sink, '/ended')].map((item: { task_id: string }) => [item.task_id, item]));
-		const wrong = cases.filter((c) => JSON.stringify(emitted.get(c.expected.task_id)) !== JSON.stringify(c.expected));
-		record('deliveries', {
-			seed: SEED,
-			callbacks: cases.length,
-			dimensions: CALLBACK_DIMENSIONS.length,
-			variantsCovered: Object.keys(variantCounts(cases)).length,
-			answered200: statuses.filter((s) => s === 200).length,
-			refused: statuses.filter((s) => s !== 200).length,
-			emitted: emitted.size,
-			emittedNotAsSent: wrong.length,
-			hostTimeZone: TZ,
-			requestsPerSecond: Math.round((cases.length / ms) * 1000),
-			notAsSent: wrong.slice(0, 10).map((c) => ({ variants: c.variants.join('+'), expected: JSON.stringify(c.expected), got: JSON.stringify(emitted.get(c.expected.task_id)) })),
-		});
+		const { figures, notAsSent } = deliveryFigures(cases, statuses, emitted, ms);
+		record('deliveries', { seed: SEED, hostTimeZone: TZ, ...figures });
 		expect(statuses.filter((s) => s !== 200)).toEqual([]);
-		expect(wrong.map((c) => c.variants.join('+'))).toEqual([]);
+		expect(notAsSent.map((c) => c.variants.join('+'))).toEqual([]);
 		expect(emitted.size).toBe(cases.length);
 		expect(red.logs()).not.toMatch(/Refused a callback/);
 		expect(crashLines(red.logs())).toEqual([]);

@@ -5,6 +5,7 @@
 // text, so none is a duplicate of another.
 import { VARIANTS, timestampInstant } from '../../../sandbox/src';
 import { callbackJson, callbackUrl, wireBody } from '../../../sandbox/src/variants';
+import { prng } from '../n8n/support/fuzz';
 
 export interface VariantCase {
 	n: number;
@@ -18,17 +19,6 @@ export interface VariantCase {
 	expected: { event: 'result' | 'stream_ended'; task_id: string; status: number; text: string; timestamp: string | null; ended: boolean };
 }
 
-/** mulberry32: the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /** The dimensions a callback may vary in (JSON answers are the events suite's). */
 export const CALLBACK_DIMENSIONS = [...new Set(VARIANTS.filter((v) => v.targets.includes('callback') && v.dimension !== 'answer').map((v) => v.dimension))];
@@ -114,4 +104,29 @@ export async function sendVariantCases(origin: string, cases: VariantCase[], con
 	await Promise.all(Array.from({ length: concurrency }, worker));
 	await pool.close();
 	return statuses;
+}
+
+/**
+ * The figures of a delivery run, the same for both hosts: how many were sent, answered 200,
+ * emitted, and emitted other than the case says (with a sample of those).
+ * @param emitted the items the host emitted, by task id
+ */
+export function deliveryFigures(cases: VariantCase[], statuses: number[], emitted: Map<string, Record<string, unknown>>, ms: number, extra: Record<string, unknown> = {}) {
+	const notAsSent = cases.filter((c) => {
+		const item = emitted.get(c.expected.task_id);
+		return !item || Object.keys(item).length !== Object.keys(c.expected).length || Object.entries(c.expected).some(([key, value]) => item[key] !== value);
+	});
+	const figures = {
+		callbacks: cases.length,
+		dimensions: CALLBACK_DIMENSIONS.length,
+		variantsCovered: Object.keys(variantCounts(cases)).length,
+		answered200: statuses.filter((s) => s === 200).length,
+		refused: statuses.filter((s) => s !== 200).length,
+		...extra,
+		emitted: emitted.size,
+		emittedNotAsSent: notAsSent.length,
+		requestsPerSecond: Math.round((cases.length / ms) * 1000),
+		notAsSentSample: notAsSent.slice(0, 10).map((c) => ({ variants: c.variants.join('+'), expected: JSON.stringify(c.expected), got: JSON.stringify(emitted.get(c.expected.task_id)) })),
+	};
+	return { figures, notAsSent };
 }
