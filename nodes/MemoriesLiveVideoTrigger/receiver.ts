@@ -189,9 +189,10 @@ async function handleCallback(context: IWebhookFunctions): Promise<IWebhookRespo
 		warnOfRefusal(context, check);
 		return answer(context, check.httpStatus, check.reason);
 	}
-	const owned = ownedStream(context, mode);
-	// A start of this process being made or lost: its task, told to the waiting activation.
-	if (check.matched === 1 && owned?.taskId !== check.event.taskId) noteTask(activationOf(context), check.event.taskId);
+	// The recorded stream owns what carries its secret; a start of this process being made (or whose
+	// answer was lost) has a secret of its own: its task is told to the waiting activation.
+	const owned = check.matched === 0 ? ownedStream(context, mode) : undefined;
+	if (check.matched === 1) noteTask(activationOf(context), check.event.taskId);
 	const event = hasCredential(context) ? check.event : cannotStop(context, check.event);
 
 	const gate = gateFor(context);

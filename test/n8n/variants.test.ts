@@ -169,7 +169,26 @@ describe('Watch activation whose start answer was lost', () => {
 		]);
 	});
 
-	it('fails when no result comes; n8n’s retry waits for one before starting again, and keeps one of all', async () => {
+	it('a re-activation that first stops a leftover stream: results of its new stream are not taken for the leftover’s', async () => {
+		const leftover = await (async () => {
+			const staticData: IDataObject = {};
+			expect(await lifecycle.create.call(hook(staticData))).toBe(true);
+			return staticData;
+		})();
+		const saved = JSON.parse(JSON.stringify(leftover)) as IDataObject; // what the database still holds
+		sandbox.injectFault({ on: 'start', kind: 'reset', handled: true });
+		const hidden = sandbox.waitFor('task-started');
+		const created = lifecycle.create.call(hook(leftover)); // stops the leftover, then starts anew
+		const { taskId } = await hidden;
+		const url = new URL(sandbox.task(taskId)!.callback);
+		await webhook(watchParams, { url: `${url.pathname}${url.search}`, body: payload(taskId, 'new stream'), contentType: 'application/json' }, { staticData: saved }).answer;
+		expect(await created).toBe(true);
+		expect(leftover).toMatchObject({ taskId });
+		expect(sandbox.task(saved.taskId as string)!.state).toBe('stopped');
+		expect(sandbox.activeTasks(KEY).map((t) => t.taskId)).toEqual([taskId]);
+	});
+
+	it('fails when no result comes; a retry starts again only once the first had the time to call back, and one of all is kept', async () => {
 		const staticData: IDataObject = {};
 		lostStart.waitMs = 300;
 		sandbox.injectFault({ on: 'start', kind: 'reset', handled: true, times: 2 });
