@@ -96,7 +96,7 @@ it(`takes ${CALLBACKS} valid callbacks at ${RATE}/s: none lost, none duplicated`
 	expect(last.answers[0].status).toBe(200);
 	await waitForItems(sink, '/out1', (items) => items.some((i) => i.task_id === 'load-last'), 60000);
 	const statuses = await waitForItems<{ id: string; text: string }>(sink, '/status', (items) =>
-		items.some((s) => s.id === 'results' && s.text.includes(`(${CALLBACKS + 1} received`)),
+		items.some((s) => s.id === 'results' && s.text.startsWith(`${CALLBACKS + 1} results,`)),
 	);
 
 	const delivered = new Map<string, number>();
