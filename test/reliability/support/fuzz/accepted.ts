@@ -35,7 +35,7 @@ function callback(c: Context, mark: Marked, parts: { text?: string; status?: num
 	const taskId = parts.taskId ?? c.taskId;
 	const timestamp = 'timestamp' in parts ? parts.timestamp : c.timestamp;
 	const payload = { status, task_id: taskId, data: { text, timestamp } };
-	const result: ExpectedResult = { task_id: taskId, status, text: cleanText(text), timestamp: c.timestamp, ended: status !== 0 };
+	const result: ExpectedResult = { event: status === 0 ? 'result' : 'stream_ended', task_id: taskId, status, text: cleanText(text), timestamp: c.timestamp, ended: status !== 0 };
 	return { payload, result };
 }
 
@@ -114,7 +114,7 @@ function shapesWith(mark: Marked): AcceptedShape[] {
 			name: 'ended_without_data',
 			endsStream: true,
 			build(c) {
-				return { draft: sent({ status: 14, task_id: c.taskId }), result: { task_id: c.taskId, status: 14, text: '', timestamp: null, ended: true } };
+				return { draft: sent({ status: 14, task_id: c.taskId }), result: { event: 'stream_ended', task_id: c.taskId, status: 14, text: '', timestamp: null, ended: true } };
 			},
 		},
 		timed('epoch_seconds', (c) => Date.parse(c.timestamp) / 1000, (c) => c.timestamp),

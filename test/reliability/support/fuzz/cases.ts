@@ -46,6 +46,7 @@ export type Refusal =
 
 /** What a receiver must emit for an accepted callback (msg.payload in Node-RED, the item's JSON in n8n). */
 export interface ExpectedResult {
+	event: 'result' | 'stream_ended';
 	task_id: string;
 	status: number;
 	text: string;
