@@ -3,5 +3,5 @@ export * from './cases';
 export { cleanText } from './accepted';
 export { REFUSED, WEIGHTS } from './refused';
 export type { FuzzPlan, PlanOptions } from './plan';
-export { leftOutFor, malformedCategoriesFor, planFuzz, resultKey } from './plan';
+export { REPLAY_GAP, leftOutFor, malformedCategoriesFor, planFuzz, resultKey } from './plan';
 export { prng, seeded } from './random';

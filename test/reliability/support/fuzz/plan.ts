@@ -29,6 +29,9 @@ export interface FuzzPlan {
 	variants: Record<string, number>;
 }
 
+/** Requests between a callback and its replay: twice what the tests keep in flight. */
+export const REPLAY_GAP = 32;
+
 const forHost = <T extends { notFor?: Partial<Record<Host, string>> }>(host: Host, shapes: T[]) => shapes.filter((s) => !s.notFor?.[host]);
 
 /** The malformed categories a host gets (those with at least one shape for it). */
@@ -120,10 +123,14 @@ export function planFuzz(options: PlanOptions): FuzzPlan {
 	});
 
 	const replayOf = new Map<FuzzCase, FuzzCase>();
-	// Replays: each at least 64 requests after the callback it repeats (long answered by then).
+	// Replays, as a sender retrying would send them: one of the 5 to 50 accepted callbacks before
+	// it, at least REPLAY_GAP requests later (answered by then). The receivers remember the last 100
+	// windows of each of the last 1000 streams: a redelivery older than that is not their promise.
 	for (let i = 0; i < (options.replays ?? 0) && replayable.length > 0; i++) {
-		const original = random.pick(replayable);
-		const at = random.int(Math.min(cases.indexOf(original) + 64, cases.length), cases.length);
+		const at = random.int(Math.min(REPLAY_GAP, cases.length), cases.length);
+		const earlier = replayable.filter((c) => cases.indexOf(c) <= at - REPLAY_GAP);
+		if (earlier.length === 0) continue;
+		const original = earlier[Math.max(0, earlier.length - 1 - random.int(5, 50))];
 		const replay: FuzzCase = { ...original, category: 'replay', variant: 'same task, frame window and status', verdict: { kind: 'replay', of: -1 } };
 		replayOf.set(replay, original);
 		cases.splice(at, 0, replay);
