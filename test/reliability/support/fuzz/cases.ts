@@ -2,6 +2,8 @@
 // verdict the receivers' rule gives it. The verdict is data on each shape, not implied by its
 // category: a shape that must become acceptable (a variant of the service, sent after the secret
 // matched) changes its verdict in one place, and the hosts' tests, which assert by verdict, follow.
+import type { ResultOutput } from '../../../../core';
+
 import type { Random } from './random';
 
 export type Host = 'n8n' | 'node-red';
@@ -44,15 +46,8 @@ export type Refusal =
 	| 'http_syntax' // not HTTP a server can parse: 400
 	| 'headers_too_large'; // 431
 
-/** What a receiver must emit for an accepted callback (msg.payload in Node-RED, the item's JSON in n8n). */
-export interface ExpectedResult {
-	event: 'result' | 'stream_ended';
-	task_id: string;
-	status: number;
-	text: string;
-	timestamp: string | null;
-	ended: boolean;
-}
+/** What a receiver must emit for an accepted callback: the core's one output shape, as both hosts emit it. */
+export type ExpectedResult = Omit<ResultOutput, 'reason'>;
 
 export type Verdict =
 	| { kind: 'refuse'; because: Refusal }
