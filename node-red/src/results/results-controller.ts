@@ -68,7 +68,7 @@ export class ResultsController {
 			unauthorised: () => this.status.countRejected(),
 		});
 		tasks.on('removed', this.onTaskRemoved);
-		this.status = new ResultsStatus(RED, node, path);
+		this.status = new ResultsStatus(RED, node);
 	}
 
 	/** The callback URL that delivers here, under the account's Public URL. */

@@ -1,4 +1,4 @@
-// The results node's status: waiting, the last result's age and the counts, or "ended". A busy
+// The results node's status: waiting, the count and the last result's age (or the refused count), or "ended". A busy
 // stream updates it at most once a second (every status goes to every open editor).
 import type { Node, NodeAPI } from '../lib/red';
 
@@ -18,7 +18,6 @@ export class ResultsStatus {
 	constructor(
 		private readonly RED: NodeAPI,
 		private readonly node: Node,
-		private readonly path: string,
 	) {
 		this.refresh = setInterval(() => this.show(), REFRESH_MS);
 		this.show();
@@ -50,13 +49,25 @@ export class ResultsStatus {
 		this.shownEnded = this.lastResultAt === undefined ? undefined : this.ended;
 		const { RED, node } = this;
 		if (this.lastResultAt === undefined) {
-			node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting', { path: this.path }) });
+			node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting') });
 			return;
 		}
-		const seconds = Math.round((Date.now() - this.lastResultAt) / 1000);
-		const key = this.ended ? 'memories-live-results.status.ended' : 'memories-live-results.status.last';
-		const counts = { seconds, received: this.received, rejected: this.rejected };
-		node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text: RED._(key, counts) });
+		// Short enough to stay under the node (see the editor test): the refused count, once
+		// there is one, matters more than the age.
+		const key = this.ended ? 'ended' : this.rejected > 0 ? 'last-refused' : 'last';
+		const counts = { ago: this.age(Date.now() - this.lastResultAt), received: this.received, rejected: this.rejected };
+		node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text: RED._(`memories-live-results.status.${key}`, counts) });
+	}
+
+	/** "3s", "5m", "2h", "4d": an age that fits under a node. */
+	private age(ms: number): string {
+		const seconds = Math.max(0, Math.round(ms / 1000));
+		const [unit, count] =
+			seconds < 60 ? ['seconds', seconds]
+			: seconds < 3600 ? ['minutes', Math.floor(seconds / 60)]
+			: seconds < 86400 ? ['hours', Math.floor(seconds / 3600)]
+			: ['days', Math.floor(seconds / 86400)];
+		return this.RED._(`memories-live-results.status.age.${unit}`, { count });
 	}
 
 	close(): void {
