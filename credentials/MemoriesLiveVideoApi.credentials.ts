@@ -11,7 +11,9 @@ import {
 	DEFAULT_BASE_URL,
 	KEY_CHECK_TASK_ID,
 	STOP_PATH_PREFIX,
+	MemoriesApiError,
 	authHeaders,
+	interpretStopResponse,
 	keyCheckFailures,
 	keyCheckRedirects,
 	validateApiKey,
@@ -21,6 +23,19 @@ import {
 /** Same scheme, host and port: the only place the API key may go. */
 function isSameOrigin(target: URL, baseUrl: string): boolean {
 	return target.origin === new URL(baseUrl).origin;
+}
+
+/**
+ * The core's message for an HTTP error answer to the key check, for n8n's responseCode rules (they only see the
+ * status; without a rule n8n shows the bare status text, e.g. "Unauthorized").
+ */
+function httpFailure(httpStatus: number): string {
+	try {
+		interpretStopResponse(KEY_CHECK_TASK_ID, { httpStatus, body: { code: String(httpStatus) } });
+	} catch (error) {
+		if (error instanceof MemoriesApiError) return error.message;
+	}
+	return `memories.ai answered HTTP ${httpStatus}`;
 }
 
 export class MemoriesLiveVideoApi implements ICredentialType {
@@ -87,10 +102,12 @@ export class MemoriesLiveVideoApi implements ICredentialType {
 			disableFollowRedirect: true,
 			sendCredentialsOnCrossOriginRedirect: false,
 		},
-		// n8n's type takes one kind of rule per list; its tester reads each rule by its own type.
+		// n8n's tester goes through mixed rules (body rules on a 2xx answer, code rules on an error), its type does not.
 		rules: [
-			...keyCheckRedirects().map(({ httpStatus, message }) => ({ type: 'responseCode' as const, properties: { value: httpStatus, message } })),
 			...keyCheckFailures().map(({ key, value, message }) => ({ type: 'responseSuccessBody' as const, properties: { key, value, message } })),
-		] as ICredentialTestRequest['rules'],
+			...[401, 403, 429, 500, 502, 503, 504].map((value) => ({ type: 'responseCode' as const, properties: { value, message: httpFailure(value) } })),
+			// A redirect is never followed (disableFollowRedirect): the key only goes to the Base URL.
+			...keyCheckRedirects().map(({ httpStatus, message }) => ({ type: 'responseCode' as const, properties: { value: httpStatus, message } })),
+		] as unknown as ICredentialTestRequest['rules'],
 	};
 }

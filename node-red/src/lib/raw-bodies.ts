@@ -13,9 +13,9 @@ import type { IncomingMessage } from 'http';
 
 import type { Handler } from './red';
 
-const UNREAD = Symbol.for('node-red-contrib-memories-live-video/unread-body');
+const UNREAD = Symbol.for('@memories-live-video/node-red/unread-body');
 /** On the editor API's app: which paths are ours (set by whichever copy of this module ran last). */
-const IS_CALLBACK = Symbol.for('node-red-contrib-memories-live-video/is-callback');
+const IS_CALLBACK = Symbol.for('@memories-live-video/node-red/is-callback');
 
 type Layer = { name?: string; handle?: unknown };
 type App = {

@@ -17,7 +17,6 @@ import {
 	maxDurationDeadline,
 	newRefusalTally,
 	normaliseReceiverPath,
-	refusalKind,
 	tallyRefusal,
 } from '../../../core';
 import { toError } from '../lib/errors';
@@ -82,7 +81,7 @@ export class ResultsController {
 			unauthorised: (refusal) => this.refused(refusal),
 		});
 		tasks.on('removed', this.onTaskRemoved);
-		this.status = new ResultsStatus(RED, node, path);
+		this.status = new ResultsStatus(RED, node);
 	}
 
 	/** The callback URL that delivers here, under the account's Public URL. */
@@ -100,7 +99,7 @@ export class ResultsController {
 	/** Counted and shown at once; logged with what to check, at most once a minute. */
 	private refused(refusal: CallbackRejection & { matched?: number }): void {
 		const report = tallyRefusal(refusal.matched === undefined ? this.refusals.stranger : this.refusals.lost, refusal, Date.now());
-		this.status.countRejected(refusalKind(refusal.httpStatus));
+		this.status.countRejected(refusal.httpStatus);
 		if (!report) return;
 		const key = report.kind === 'token' || report.kind === 'method' ? report.kind : 'body';
 		this.node.warn(

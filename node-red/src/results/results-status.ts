@@ -1,7 +1,7 @@
-// The results node's status: waiting, the last result's age and the counts, or "ended"; the
-// refused count and the last reason as soon as a callback is refused. A busy stream updates it at
+// The results node's status: waiting, the count and the last result's age (or the refused count), or "ended"; the
+// refused count and the reason as soon as a callback is refused, until the next result. A busy stream updates it at
 // most once a second (every status goes to every open editor).
-import type { RefusalKind } from '../../../core';
+import type { CallbackRejection } from '../../../core';
 import type { Node, NodeAPI } from '../lib/red';
 
 const REFRESH_MS = 5000;
@@ -10,10 +10,9 @@ const MIN_INTERVAL_MS = 1000;
 export class ResultsStatus {
 	private received = 0;
 	private rejected = 0;
-	private lastRefusal: RefusalKind | undefined;
-	/** The latest callback was refused: the status says so until a result arrives. */
-	private refusedLast = false;
-	private shownRefusedLast = false;
+	/** The HTTP status of the last refusal, while the latest callback was a refused one. */
+	private refusedLast: CallbackRejection['httpStatus'] | undefined;
+	private shownRefusedLast: CallbackRejection['httpStatus'] | undefined;
 	private lastResultAt: number | undefined;
 	private ended = false;
 	private shownAt = 0;
@@ -24,24 +23,22 @@ export class ResultsStatus {
 	constructor(
 		private readonly RED: NodeAPI,
 		private readonly node: Node,
-		private readonly path: string,
 	) {
 		this.refresh = setInterval(() => this.show(), REFRESH_MS);
 		this.show();
 	}
 
-	/** A callback refused: the first at once, later ones soon. */
-	countRejected(kind: RefusalKind): void {
+	/** A callback refused: the first one shown at once, later ones soon (at most once a second). */
+	countRejected(httpStatus: CallbackRejection['httpStatus']): void {
 		this.rejected++;
-		this.lastRefusal = kind;
-		this.refusedLast = true;
+		this.refusedLast = httpStatus;
 		this.showSoon();
 	}
 
 	/** A callback taken: a result, or the end of a stream. Shown soon. */
 	countReceived(ended: boolean): void {
 		this.received++;
-		this.refusedLast = false;
+		this.refusedLast = undefined;
 		this.lastResultAt = Date.now();
 		this.ended = ended;
 		this.showSoon();
@@ -60,22 +57,33 @@ export class ResultsStatus {
 		this.shownEnded = this.lastResultAt === undefined ? undefined : this.ended;
 		this.shownRefusedLast = this.refusedLast;
 		const { RED, node } = this;
-		if (this.refusedLast && this.lastRefusal !== undefined) {
+		if (this.refusedLast !== undefined) {
 			// Refusals are what the user must see: results may be lost, or never arrive at all.
-			const reason = RED._(`memories-live-results.status.reason.${this.lastRefusal}`);
-			const counts = { received: this.received, rejected: this.rejected, reason };
-			const key = this.received === 0 ? 'memories-live-results.status.refused' : 'memories-live-results.status.last-refused';
-			node.status({ fill: this.received === 0 ? 'red' : 'yellow', shape: 'ring', text: RED._(key, counts) });
+			const reason = RED._(`memories-live-results.status.reason.${this.refusedLast}`);
+			const text = RED._('memories-live-results.status.refused', { rejected: this.rejected, reason });
+			node.status({ fill: this.received === 0 ? 'red' : 'yellow', shape: 'ring', text });
 			return;
 		}
 		if (this.lastResultAt === undefined) {
-			node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting', { path: this.path }) });
+			node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting') });
 			return;
 		}
-		const seconds = Math.round((Date.now() - this.lastResultAt) / 1000);
-		const key = this.ended ? 'memories-live-results.status.ended' : 'memories-live-results.status.last';
-		const counts = { seconds, received: this.received, rejected: this.rejected };
-		node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text: RED._(key, counts) });
+		// Short enough to stay under the node (see the editor test): the refused count, once
+		// there is one, matters more than the age.
+		const key = this.ended ? 'ended' : this.rejected > 0 ? 'last-refused' : 'last';
+		const counts = { ago: this.age(Date.now() - this.lastResultAt), received: this.received, rejected: this.rejected };
+		node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text: RED._(`memories-live-results.status.${key}`, counts) });
+	}
+
+	/** "3s", "5m", "2h", "4d": an age that fits under a node. */
+	private age(ms: number): string {
+		const seconds = Math.max(0, Math.round(ms / 1000));
+		const [unit, count] =
+			seconds < 60 ? ['seconds', seconds]
+			: seconds < 3600 ? ['minutes', Math.floor(seconds / 60)]
+			: seconds < 86400 ? ['hours', Math.floor(seconds / 3600)]
+			: ['days', Math.floor(seconds / 86400)];
+		return this.RED._(`memories-live-results.status.age.${unit}`, { count });
 	}
 
 	close(): void {
@@ -84,10 +92,11 @@ export class ResultsStatus {
 		this.node.status({});
 	}
 
-	/** At once when the state shown changes (an end, a first refusal), else at most once a second. */
+	/** At once when the state shown changes (an end, the first refusal), else at most once a second. */
 	private showSoon(): void {
 		const wait = this.shownAt + MIN_INTERVAL_MS - Date.now();
-		if (this.shownEnded !== this.ended || this.shownRefusedLast !== this.refusedLast || wait <= 0) this.show();
+		const firstRefusal = this.rejected === 1 && this.refusedLast !== undefined && this.shownRefusedLast === undefined;
+		if (this.shownEnded !== this.ended || firstRefusal || wait <= 0) this.show();
 		else this.timer ??= setTimeout(() => this.show(), wait);
 	}
 }

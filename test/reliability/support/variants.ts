@@ -5,7 +5,7 @@
 // text, so none is a duplicate of another.
 import { VARIANTS, timestampInstant } from '../../../sandbox/src';
 import { callbackJson, callbackUrl, wireBody } from '../../../sandbox/src/variants';
-import { prng } from '../n8n/support/fuzz';
+import { prng } from './fuzz';
 
 export interface VariantCase {
 	n: number;
