@@ -10,6 +10,8 @@ export class ResultsStatus {
 	private rejected = 0;
 	private lastResultAt: number | undefined;
 	private ended = false;
+	/** Streams reported stalled and not heard from since. */
+	private stalledStreams = 0;
 	private shownAt = 0;
 	private shownEnded: boolean | undefined;
 	private timer: NodeJS.Timeout | undefined;
@@ -37,6 +39,13 @@ export class ResultsStatus {
 		this.showSoon();
 	}
 
+	/** How many streams are stalled now. Shown now when it changes. */
+	setStalled(count: number): void {
+		if (count === this.stalledStreams) return;
+		this.stalledStreams = count;
+		this.show();
+	}
+
 	/** A stream this node's results belong to was stopped by its start node. Shown now. */
 	streamStopped(): void {
 		this.ended = true;
@@ -49,6 +58,12 @@ export class ResultsStatus {
 		this.shownAt = Date.now();
 		this.shownEnded = this.lastResultAt === undefined ? undefined : this.ended;
 		const { RED, node } = this;
+		if (this.stalledStreams > 0) {
+			const seconds = this.lastResultAt === undefined ? undefined : Math.round((Date.now() - this.lastResultAt) / 1000);
+			const key = seconds === undefined ? 'memories-live-results.events.status.stalled-waiting' : 'memories-live-results.events.status.stalled';
+			node.status({ fill: 'yellow', shape: 'ring', text: RED._(key, { count: this.stalledStreams, seconds, path: this.path }) });
+			return;
+		}
 		if (this.lastResultAt === undefined) {
 			node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting', { path: this.path }) });
 			return;
