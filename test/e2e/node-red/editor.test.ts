@@ -152,6 +152,53 @@ it("opens the start node's dialog with the callback URL the runtime will build, 
 	await evaluate("$('#node-dialog-cancel').click(); true");
 });
 
+it("validates the results node's event settings and the account's budget with the core rules", async () => {
+	const check = (type: string, property: string, node: object, value: unknown) =>
+		evaluate<string | boolean>(`RED.nodes.getType(${JSON.stringify(type)}).defaults.${property}.validate.call(${JSON.stringify(node)}, ${JSON.stringify(value)}, {})`);
+	const results = (property: string, node: object, value: unknown) => check('memories-live-results', property, node, value);
+	const declared = { answerFormat: 'json', emit: 'episodes', conditionType: 'fields', answerFields: [{ name: 'boiling_over', type: 'boolean' }] };
+	expect(await results('answerFields', declared, [{ name: 'a', type: 'boolean' }, { name: 'a', type: 'number' }])).toMatch(/^Field 2 \("a"\): Name "a" is used twice/);
+	expect(await results('answerFields', declared, [{ name: 'state', type: 'enum', options: '' }])).toMatch(/Options is empty/);
+	expect(await results('answerFields', { ...declared, answerFormat: 'text' }, [{ name: 'a a' }])).toBe(true);
+	expect(await results('rules', declared, [{ field: 'smoke', operator: 'is_true' }])).toMatch(/"smoke" is not a declared field/);
+	expect(await results('rules', declared, [{ field: 'boiling_over', operator: 'is_true' }])).toBe(true);
+	expect(await results('startAfterWindows', declared, 0)).toMatch(/^Start After \(Windows\) must be a whole number from 1 to 100/);
+	expect(await results('cooldownSeconds', declared, 100000)).toMatch(/^Cooldown \(Seconds\) must be a number from 0 to 86400/);
+	expect(await results('reminderMinutes', { emit: 'all' }, -5)).toBe(true);
+	expect(await results('stallSeconds', {}, 3)).toMatch(/^Stalled After \(Seconds\) must be 0 \(off\)/);
+	expect(await results('emit', {}, 'episodes')).toBe(true);
+	expect(await results('keywords', { emit: 'condition', conditionType: 'keywords' }, ' , ')).toMatch(/Keywords is empty/);
+	expect(await check('memories-live-config', 'dailyBudget', {}, 'lots')).toMatch(/^Daily Budget \(Stream-Minutes\) must be a number of minutes/);
+	expect(await check('memories-live-config', 'dailyBudget', {}, '')).toBe(true);
+});
+
+it('imports "Alert once when the pan boils over" valid, and its results dialog shows and saves its fields and rules', async () => {
+	const example = fs.readFileSync(path.join(ROOT, 'node-red/examples/04 - Alert once when the pan boils over.json'), 'utf8');
+	await evaluate("window.thePan = function () { return RED.nodes.filterNodes({ type: 'memories-live-results' }).filter(function (n) { return n.name === 'the pan'; }); }; true");
+	const nodes = await evaluate<Array<{ type: string; valid: boolean }>>(
+		`RED.view.importNodes(${JSON.stringify(example)}, { addFlow: true }); thePan().concat(RED.nodes.filterNodes({ type: 'memories-live-start' }).filter(function (n) { return n.name === 'watch the stove'; })).map(function (n) { return { type: n.type, valid: n.valid }; })`,
+	);
+	expect(nodes).toEqual([{ type: 'memories-live-results', valid: true }, { type: 'memories-live-start', valid: true }]);
+	const original = JSON.parse(example).find((n: { type: string }) => n.type === 'memories-live-results');
+	await evaluate("RED.editor.edit(thePan()[0]); true");
+	await until("$('#memories-live-results-fields').editableList('items').length === 3 && $('#memories-live-results-rules').editableList('items').length === 1");
+	const shown = await evaluate<{ names: string[]; types: string[]; rule: string[]; episodesShown: boolean; keywordsShown: boolean }>(`({
+		names: $('#memories-live-results-fields .memories-field-name').map(function () { return $(this).val(); }).get(),
+		types: $('#memories-live-results-fields .memories-field-type').map(function () { return $(this).val(); }).get(),
+		rule: [$('.memories-rule-field').val(), $('.memories-rule-operator').val()],
+		episodesShown: $('#node-input-startAfterWindows').is(':visible'),
+		keywordsShown: $('#node-input-keywords').is(':visible')
+	})`);
+	expect(shown).toEqual({ names: ['boiling_over', 'state', 'note'], types: ['boolean', 'enum', 'string'], rule: ['boiling_over', 'is_true'], episodesShown: true, keywordsShown: false });
+	// Choosing a field of another type offers that type's operators only.
+	const operators = await evaluate<string[]>("$('.memories-rule-field').val('state').trigger('change'); $('.memories-rule-operator option').map(function () { return $(this).val(); }).get()");
+	expect(operators).toEqual(['equals', 'not_equals', 'is_one_of']);
+	await evaluate("$('.memories-rule-field').val('boiling_over').trigger('change'); $('.memories-rule-operator').val('is_true').trigger('change'); $('#node-dialog-ok').click(); true");
+	await until("!$('#memories-live-results-fields').length");
+	const saved = await evaluate<{ answerFields: unknown; rules: unknown }>("(function (n) { return { answerFields: n.answerFields, rules: n.rules }; })(thePan()[0])");
+	expect(saved).toEqual({ answerFields: original.answerFields, rules: original.rules });
+});
+
 it('raised no error in the browser (besides the offline flow library)', () => {
 	expect(problems.filter((p) => !/catalogue\.nodered\.org|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED/.test(p))).toEqual([]);
 });
