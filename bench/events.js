@@ -144,12 +144,14 @@ async function n8nPerHour(ctx, sandbox) {
 		const credentials = file('credentials.json', [{ id: 'benchEventsCred01', name: 'sandbox', type: 'memoriesLiveVideoApi', data: { apiKey: KEY, baseUrl: sandbox.url } }]);
 		if ((await n8n.cli(['import:credentials', `--input=${credentials}`])).code !== 0) throw new Error('import:credentials failed');
 		const workflows = RUNS.map((run) => n8nWorkflow(ctx.packs.n8n.name, run, ctx.frames, 1.1));
+		const only = process.env.BENCH_EVENTS_N8N_RUNS?.split(',');
 		if ((await n8n.cli(['import:workflow', `--input=${file('workflows.json', workflows)}`])).code !== 0) throw new Error('import:workflow failed');
 		const api = await n8n.createOwnerAndApiKey();
 		const finished = async (id) => (await n8n.sql('SELECT COUNT(*) AS c FROM execution_entity WHERE workflowId = ? AND stoppedAt IS NOT NULL', [id]))[0].c;
 		const all = async (id) => (await n8n.sql('SELECT COUNT(*) AS c FROM execution_entity WHERE workflowId = ?', [id]))[0].c;
 		const out = {};
 		for (const [i, run] of RUNS.entries()) {
+			if (only && !only.includes(run.id)) continue;
 			const wf = workflows[i];
 			const ended = sandbox.waitFor('task-ended', undefined, 900000);
 			await api.activateWorkflow(wf.id);
@@ -157,15 +159,27 @@ async function n8nPerHour(ctx, sandbox) {
 			// Every callback answered (n8n answers results that start an execution once it is registered), then every execution finished.
 			const deadline = Date.now() + 300000;
 			while (sandbox.deliveries({ taskId: task.taskId }).length < ctx.frames + 1 && Date.now() < deadline) await sleep(200);
+			// n8n may still be registering executions of answered callbacks: the count must hold still for 5 s.
 			let last = -1;
+			let stableSince = Date.now();
 			while (Date.now() < deadline) {
 				const [done, total] = [await finished(wf.id), await all(wf.id)];
-				if (done === total && done === last) break;
+				if (done !== total || done !== last) stableSince = Date.now();
+				else if (Date.now() - stableSince >= 5000) break;
 				last = done;
-				await sleep(1000);
+				await sleep(500);
 			}
 			await api.deactivateWorkflow(wf.id);
-			out[run.id] = { callbacks: sandbox.deliveries({ taskId: task.taskId }).length, executions: await finished(wf.id) };
+			const statuses = await n8n.sql('SELECT status, COUNT(*) AS c FROM execution_entity WHERE workflowId = ? GROUP BY status', [wf.id]);
+			const answers = {};
+			for (const d of sandbox.deliveries({ taskId: task.taskId })) answers[d.ok ? d.httpStatus : `failed ${d.error ?? d.httpStatus}`] = (answers[String(d.ok ? d.httpStatus : `failed ${d.error ?? d.httpStatus}`)] ?? 0) + 1;
+			out[run.id] = {
+				callbacks: sandbox.deliveries({ taskId: task.taskId }).length,
+				answers,
+				tasks: sandbox.engine.state().tasks.filter((t) => t.callback.includes(wf.nodes[0].webhookId)).length,
+				executions: await finished(wf.id),
+				statuses: Object.fromEntries(statuses.map((r) => [r.status, r.c])),
+			};
 			ctx.log(`events n8n ${run.id}: ${JSON.stringify(out[run.id])}`);
 		}
 		const version = JSON.parse(fs.readFileSync(path.join(n8n.paths.dir, 'node_modules/n8n/package.json'), 'utf8')).version;
@@ -366,4 +380,4 @@ async function run(ctx) {
 	};
 }
 
-module.exports = { title: 'Events: items per stream-hour and the receiver cost', run };
+module.exports = { title: 'Events: items per stream-hour and the receiver cost', run, n8nPerHour, nodeRedPerHour };

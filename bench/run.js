@@ -72,7 +72,7 @@ function settings(quick) {
 				client: { calls: 1000, rounds: 15 },
 				footprint: { samples: 11 },
 				scale: { steps: [250, 500, 1000, 2000, 4000, 6000, 8000, 12000, 16000], stepMs: 15000, confirmMs: 60000, warmupMs: 3000 },
-				events: { frames: 720, intervalMs: { nodeRed: 20, n8n: 50 }, duration: 5, rounds: 5, connections: 10 },
+				events: { frames: 720, intervalMs: { nodeRed: 20, n8n: 100 }, duration: 5, rounds: 5, connections: 10 },
 			};
 }
 

@@ -113,11 +113,11 @@ export function endStream(settings: CompiledGateSettings, memory: StreamMemory, 
 	return items;
 }
 
-/** A stream this host started: the summary and the stall clock count from its start. */
-export function recordStart(settings: CompiledGateSettings, memory: StreamMemory, taskId: string, startedAt: number): StreamMemory {
+/** A stream this host started: the summary counts from its start, the stall clock from `watchedFrom`. */
+export function recordStart(settings: CompiledGateSettings, memory: StreamMemory, taskId: string, startedAt: number, watchedFrom: number): StreamMemory {
 	const next: StreamMemory = { ...memory, startedAt };
 	if (settings.summary) next.summary = { ...reviveSummaryState(memory.summary, taskId, startedAt), startedAtMs: startedAt };
-	if (settings.stallSeconds > 0 && !memory.stall) next.stall = createStallState(startedAt);
+	if (settings.stallSeconds > 0 && !memory.stall) next.stall = createStallState(Math.max(startedAt, watchedFrom));
 	return next;
 }
 

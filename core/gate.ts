@@ -50,8 +50,12 @@ export interface ResultGate {
 	receive(event: CallbackEvent, now: number, owned?: OwnedStream): GateDecision;
 	/** After the host stopped a stream (for a `stop` decision, or by its own timer): what to emit. */
 	stopped(stop: StreamStop, outcome: StopOutcome['outcome'], now: number): GateDecision;
-	/** The host started this stream (its summary's billed estimate and stall clock count from `startedAt`). */
-	started(taskId: string, startedAt: number): void;
+	/**
+	 * The host started this stream: its summary's billed estimate counts from `startedAt`, its
+	 * stall clock from `watchedFrom` (default `startedAt`; later for a receiver set up while the
+	 * stream was running already).
+	 */
+	started(taskId: string, startedAt: number, watchedFrom?: number): void;
 	/**
 	 * The host stopped the stream otherwise (a stop node, a budget, a redeploy): the ongoing
 	 * episode ends and the summary goes out, once. Nothing else (no stream_ended item: the stop's
@@ -150,10 +154,10 @@ export function createResultGate(settings: GateSettings, store: GateStore): Resu
 			return finish(memory, memory.seen, end, 'max_duration', now, resultOutput(end, 'max_duration') as LiveItem);
 		},
 
-		started(taskId, startedAt) {
+		started(taskId, startedAt, watchedFrom = startedAt) {
 			const memory = store.get(taskId);
 			if (memory?.ended) return;
-			store.set(taskId, recordStart(compiled, memory ?? { seen: [] }, taskId, startedAt));
+			store.set(taskId, recordStart(compiled, memory ?? { seen: [] }, taskId, startedAt, watchedFrom));
 		},
 
 		ended(taskId, reason, now) {

@@ -275,6 +275,16 @@ describe('stalls', () => {
 		expect(gate().checkStall('t1', T0 + 99000)).toEqual({ kind: 'none', reason: 'not_running' });
 	});
 
+	it('a receiver set up while the stream runs watches it from then, not from its start', () => {
+		const store = jsonStore();
+		const gate = createResultGate(settings({ stall: { seconds: 30, report: 'events' }, summary: true }), store);
+		gate.started('t1', T0 - 3600000, T0);
+		expect(gate.stallDueAt('t1')).toBe(T0 + 30000);
+		expect(gate.checkStall('t1', T0 + 1000)).toEqual({ kind: 'none', reason: 'not_stalled' });
+		const end = gate.ended('t1', 'stopped', T0 + 2000);
+		expect(end.kind === 'emit' && end.items[0]).toMatchObject({ event: 'stream_summary', summary: { started_at: iso(T0 - 3600000), billed_estimate_basis: 'start_request' } });
+	});
+
 	it('without a timer: the gap on the next item, when it reached the limit', () => {
 		const { items } = run(settings({ stall: { seconds: 30, report: 'gap' } }), [windowAt(0, answer(false)), windowAt(1, answer(false)), windowAt(12, answer(false))]);
 		expect(items.map((i) => (i as { gap_s?: number }).gap_s)).toEqual([undefined, undefined, 55]);

@@ -92,8 +92,13 @@ export class ResultsController {
 		tasks.on('added', this.onTaskAdded);
 		this.status = new ResultsStatus(RED, node, path);
 		this.stalls = gate.settings.stallSeconds > 0 ? new StallWatch(gate, (decision) => this.emit(decision)) : undefined;
-		// Streams already running for this node (started before a redeploy of it): their clocks count from their start.
-		for (const task of tasks.list((t) => t.resultsNodeId === node.id && t.endedAt === undefined)) this.onTaskAdded(task);
+		// Streams already running for this node (started before a redeploy of it): billed from their
+		// start, watched for stalls from now (nothing was heard while this node did not exist).
+		const now = Date.now();
+		for (const task of tasks.list((t) => t.resultsNodeId === node.id && t.endedAt === undefined)) {
+			gate.started(task.taskId, task.startedAt, now);
+			this.stalls?.watch(task.taskId);
+		}
 	}
 
 	/** How answers are to be given: a start node that sends results here composes its prompt with it. */

@@ -200,7 +200,8 @@ export class StartController {
 		if (this.closed) return; // the status now belongs to the node that replaced this one
 		const running = this.mine().filter((task) => task.endedAt === undefined);
 		this.node.status(costStatus(this.RED, running, this.config));
-		if (running.length > 0) this.meter ??= setInterval(() => this.showStatus(), METER_REFRESH_MS);
+		// Also while the daily budget is used up: the status clears when the next UTC day begins.
+		if (running.length > 0 || this.config?.budget?.()?.exceeded) this.meter ??= setInterval(() => this.showStatus(), METER_REFRESH_MS);
 		else {
 			clearInterval(this.meter);
 			this.meter = undefined;
