@@ -344,6 +344,14 @@ async function run(ctx) {
 			],
 		),
 		'',
+		(() => {
+			const slow = RUNS.filter((r) => Object.keys(n8n.runs[r.id].answers ?? {}).some((k) => k.startsWith('failed')));
+			if (slow.length === 0) return 'Every callback was answered 200 in time by both hosts.';
+			const list = slow.map((r) => `${r.id}: ${Object.entries(n8n.runs[r.id].answers).filter(([k]) => k.startsWith('failed')).map(([k, v]) => `${v} ${k.replace('failed ', '')}`).join(', ')}`).join('; ');
+			return `n8n could not keep up with one execution per window at ${ctx.intervalMs.n8n} ms on this machine: some callbacks were answered after the sandbox's time-out (${list}), ` +
+				'which is n8n\'s back-pressure (it answers once the execution is registered); a callback whose sender gave up before n8n read it starts nothing, which is why those counts can fall short of the windows.';
+		})(),
+		'',
 		`**On the 100× target.** On \`boil\` every result is one item per window and episodes are 2 per real episode, so the ratio can be at most 720 / (2 × 40 + 1) ≈ 8.9×: ` +
 			'the script packs 2 boil-overs into every 3 minutes, 40 an hour. The target holds where occurrences are as rare as an alert is meant for: `flicker` (no real episode; ' +
 			'a debounce of 2 windows ignores its 60 one-window flickers an hour) and `calm` send one summary per stream-hour, and the core\'s test of an hour with 3 boil-overs (`test/core/events.test.ts`) 7 items: > 100×.',
@@ -374,10 +382,11 @@ async function run(ctx) {
 		figures: { red, n8n, cpu, micro, frames: ctx.frames, scale, boilEpisodes },
 		summary: [
 			{ target: 'Episodes ≤ 2 items per scripted episode + 1 summary per stream (boil, both hosts)', figure: `Node-RED ${fmt(ep('nr', 'boil'))}, n8n ${fmt(ep('n8n', 'boil'))} per stream-hour for ${fmt(boilEpisodes * scale)} episodes`, met: twoPerEpisode('nr') && twoPerEpisode('n8n') },
-			{ target: 'Episodes ≥ 100× fewer items than every result', figure: `boil ${ratio(fewer('nr', 'boil'))} (bounded by its 40 episodes an hour); flicker ${ratio(fewer('nr', 'flicker'))} / ${ratio(fewer('n8n', 'flicker'))}`, met: fewer('nr', 'flicker') >= 100 && fewer('n8n', 'flicker') >= 100 },
+			{ target: 'Episodes ≥ 100× fewer items than every result, `flicker` and `calm` (rare events)', figure: `Node-RED ${ratio(fewer('nr', 'flicker'))}, n8n ${ratio(fewer('n8n', 'flicker'))}`, met: fewer('nr', 'flicker') >= 100 && fewer('n8n', 'flicker') >= 100 },
+			{ target: 'Episodes ≥ 100× fewer items than every result, `boil` (40 episodes an hour)', figure: `${ratio(fewer('nr', 'boil'))} / ${ratio(fewer('n8n', 'boil'))}: at most 720 / 81 = 8.9× on this script (see 6)`, met: fewer('nr', 'boil') >= 100 && fewer('n8n', 'boil') >= 100 },
 			{ target: 'Receiver CPU per callback with the new work ≤ +10 %', figure: `${ratio(cpu.ratios.events)} (rounds ${cpu.spreads.events})`, met: cpuMet },
 		],
 	};
 }
 
-module.exports = { title: 'Events: items per stream-hour and the receiver cost', run, n8nPerHour, nodeRedPerHour };
+module.exports = { title: 'Events: items per stream-hour and the receiver cost', run, n8nPerHour, nodeRedPerHour, nodeRedCpu };
