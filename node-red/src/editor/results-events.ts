@@ -155,7 +155,7 @@ export function prepare(node: Node, t: Translate): void {
 		sortable: true,
 		removable: true,
 		height: 'auto',
-		addButton: t('events.label.fields'),
+		addButton: t('events.label.addField'),
 	});
 	for (const field of (node.answerFields as answers.AnswerFieldInput[] | undefined) ?? []) fieldsList.editableList('addItem', field);
 	liveFields = () => readFields(fieldsList);
@@ -164,7 +164,7 @@ export function prepare(node: Node, t: Translate): void {
 		sortable: true,
 		removable: true,
 		height: 'auto',
-		addButton: t('events.label.rules'),
+		addButton: t('events.label.addRule'),
 	});
 	for (const rule of (node.rules as conditions.FieldRuleInput[] | undefined) ?? []) rulesList.editableList('addItem', rule);
 	liveRules = () => readRules(rulesList);
