@@ -58,20 +58,19 @@ export class ResultsStatus {
 		this.shownAt = Date.now();
 		this.shownEnded = this.lastResultAt === undefined ? undefined : this.ended;
 		const { RED, node } = this;
-		if (this.stalledStreams > 0) {
-			const seconds = this.lastResultAt === undefined ? undefined : Math.round((Date.now() - this.lastResultAt) / 1000);
-			const key = seconds === undefined ? 'memories-live-results.events.status.stalled-waiting' : 'memories-live-results.events.status.stalled';
-			node.status({ fill: 'yellow', shape: 'ring', text: RED._(key, { count: this.stalledStreams, seconds, path: this.path }) });
-			return;
-		}
+		const stalled = this.stalledStreams > 0 ? RED._('memories-live-results.events.status.stalled', { count: this.stalledStreams }) : undefined;
 		if (this.lastResultAt === undefined) {
-			node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting', { path: this.path }) });
+			const text = RED._('memories-live-results.status.waiting', { path: this.path });
+			node.status(stalled ? { fill: 'yellow', shape: 'ring', text: `${text}; ${stalled}` } : { fill: 'grey', shape: 'ring', text });
 			return;
 		}
 		const seconds = Math.round((Date.now() - this.lastResultAt) / 1000);
 		const key = this.ended ? 'memories-live-results.status.ended' : 'memories-live-results.status.last';
 		const counts = { seconds, received: this.received, rejected: this.rejected };
-		node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text: RED._(key, counts) });
+		const text = RED._(key, counts);
+		// A stall is added to what the status says, never hides it.
+		if (stalled) node.status({ fill: 'yellow', shape: 'ring', text: `${text}; ${stalled}` });
+		else node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text });
 	}
 
 	close(): void {
