@@ -3,17 +3,17 @@
 // cannot disagree. Bundled for the browser from the core's sources (gulpfile.js) into the
 // package's resources/. Only browser-safe parts of the core are imported: no secret checks, which
 // need Node's crypto (esbuild refuses to bundle a Node module for the browser).
-import * as answers from '../../../core/answers';
+import { ANSWER_FIELD_TYPES, validateAnswerFields, validateAnswerFormat } from '../../../core/answers';
 import * as callbackUrl from '../../../core/callback-url';
-import * as conditions from '../../../core/conditions';
+import { OPERATORS_BY_TYPE, RULE_OPERATORS, RULE_OPERATOR_LABELS, compileCondition } from '../../../core/conditions';
 import * as contract from '../../../core/contract';
-import * as cost from '../../../core/cost';
-import * as episodes from '../../../core/episodes';
+import { validateDailyBudget } from '../../../core/cost';
+import { DEFAULT_EPISODE_OPTIONS, EpisodeOptionLimits, validateEpisodeOptions } from '../../../core/episodes';
 import * as filter from '../../../core/filter';
-import * as gateSettings from '../../../core/gate-settings';
+import { EMIT_MODES } from '../../../core/gate-settings';
 import * as maxDuration from '../../../core/max-duration';
 import * as secrets from '../../../core/secrets';
-import * as stall from '../../../core/stall';
+import { DEFAULT_STALL_SECONDS, MAX_STALL_SECONDS, validateStallSeconds } from '../../../core/stall';
 import * as validate from '../../../core/validate';
 import * as resultsEvents from './results-events';
 
@@ -36,13 +36,22 @@ const core = {
 	...filter,
 	...maxDuration,
 	...secrets,
-	// Events (issue 13): answer fields, conditions, episodes, stalls, the daily budget, the gate's settings.
-	...answers,
-	...conditions,
-	...episodes,
-	...stall,
-	...cost,
-	...gateSettings,
+	// Events (issue 13): the rules the editor checks (named: the bundle keeps only what it uses).
+	ANSWER_FIELD_TYPES,
+	validateAnswerFields,
+	validateAnswerFormat,
+	OPERATORS_BY_TYPE,
+	RULE_OPERATORS,
+	RULE_OPERATOR_LABELS,
+	compileCondition,
+	DEFAULT_EPISODE_OPTIONS,
+	EpisodeOptionLimits,
+	validateEpisodeOptions,
+	DEFAULT_STALL_SECONDS,
+	MAX_STALL_SECONDS,
+	validateStallSeconds,
+	validateDailyBudget,
+	EMIT_MODES,
 	/** The editor's name for checking "Emit" settings: throws InputError as the runtime would. */
 	createResultFilter: filter.compileFilter,
 };

@@ -2,10 +2,12 @@
 // list (like the Switch node's), the episode options, and the validators, which run the core's
 // own rules (answers.ts, conditions.ts, episodes.ts, stall.ts) so that the editor and the runtime
 // cannot disagree. Part of the editor bundle (memories-live-editor.ts).
-import * as answers from '../../../core/answers';
-import * as conditions from '../../../core/conditions';
-import * as episodes from '../../../core/episodes';
-import * as stall from '../../../core/stall';
+import type * as answers from '../../../core/answers';
+import { ANSWER_FIELD_TYPES, validateAnswerFields } from '../../../core/answers';
+import type * as conditions from '../../../core/conditions';
+import { OPERATORS_BY_TYPE, RULE_OPERATORS, RULE_OPERATOR_LABELS, compileCondition } from '../../../core/conditions';
+import { EpisodeOptionLimits, validateEpisodeOptions } from '../../../core/episodes';
+import { MAX_STALL_SECONDS, validateStallSeconds } from '../../../core/stall';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const $: any;
@@ -42,23 +44,23 @@ export function validators(check: Check) {
 	return {
 		answerFields(this: Node, v: unknown, opt: unknown) {
 			const node = this;
-			return !isJson(node) ? true : check(opt, () => answers.validateAnswerFields(liveFields ? liveFields() : v));
+			return !isJson(node) ? true : check(opt, () => validateAnswerFields(liveFields ? liveFields() : v));
 		},
 		rules(this: Node, v: unknown, opt: unknown) {
 			const node = this;
 			if (!usesCondition(node) || conditionType(node) !== 'fields') return true;
 			return check(opt, () => {
-				const declared = isJson(node) ? answers.validateAnswerFields(fieldsOf(node)) : [];
-				conditions.compileCondition({ type: 'fields', combine: value(node, 'combine') as conditions.RuleCombination, rules: liveRules ? liveRules() : v }, declared);
+				const declared = isJson(node) ? validateAnswerFields(fieldsOf(node)) : [];
+				compileCondition({ type: 'fields', combine: value(node, 'combine') as conditions.RuleCombination, rules: liveRules ? liveRules() : v }, declared);
 			});
 		},
 		episode(key: (typeof EPISODE_KEYS)[number]) {
 			return function (this: Node, v: unknown, opt: unknown) {
-				return value(this, 'emit') !== 'episodes' ? true : check(opt, () => episodes.validateEpisodeOptions({ [key]: v }));
+				return value(this, 'emit') !== 'episodes' ? true : check(opt, () => validateEpisodeOptions({ [key]: v }));
 			};
 		},
 		stallSeconds(v: unknown, opt: unknown) {
-			return check(opt, () => stall.validateStallSeconds(v));
+			return check(opt, () => validateStallSeconds(v));
 		},
 	};
 }
@@ -67,7 +69,7 @@ function fieldRow(t: Translate, container: any, data: answers.AnswerFieldInput, 
 	const row = $('<div style="display: flex; gap: 4px; align-items: center;"></div>').appendTo(container);
 	const name = $('<input type="text" class="memories-field-name" style="width: 24%;">').attr('placeholder', t('events.placeholder.name')).val(data.name ?? '').appendTo(row);
 	const type = $('<select class="memories-field-type" style="width: 18%;"></select>').appendTo(row);
-	for (const option of answers.ANSWER_FIELD_TYPES) $('<option>').val(option).text(t(`events.type.${option}`)).appendTo(type);
+	for (const option of ANSWER_FIELD_TYPES) $('<option>').val(option).text(t(`events.type.${option}`)).appendTo(type);
 	type.val(typeof data.type === 'string' ? data.type : 'boolean');
 	const options = $('<input type="text" class="memories-field-options" style="width: 22%;">')
 		.attr('placeholder', t('events.placeholder.options'))
@@ -116,9 +118,9 @@ function ruleRow(t: Translate, container: any, data: conditions.FieldRuleInput, 
 		const selected = operator.val() || data.operator;
 		const declaredField = declared().find((f) => f.name === field.val());
 		const type = (typeof declaredField?.type === 'string' ? declaredField.type : 'boolean') as answers.AnswerFieldType;
-		const allowed = conditions.OPERATORS_BY_TYPE[type] ?? conditions.RULE_OPERATORS;
+		const allowed = OPERATORS_BY_TYPE[type] ?? RULE_OPERATORS;
 		operator.empty();
-		for (const op of allowed) $('<option>').val(op).text(conditions.RULE_OPERATOR_LABELS[op]).appendTo(operator);
+		for (const op of allowed) $('<option>').val(op).text(RULE_OPERATOR_LABELS[op]).appendTo(operator);
 		operator.val(allowed.includes(selected as conditions.RuleOperator) ? selected : allowed[0]);
 		input.toggle(operator.val() !== 'is_true' && operator.val() !== 'is_false');
 	};
@@ -170,10 +172,10 @@ export function prepare(node: Node, t: Translate): void {
 	liveRules = () => readRules(rulesList);
 
 	for (const key of EPISODE_KEYS) {
-		const limits = episodes.EpisodeOptionLimits[key];
+		const limits = EpisodeOptionLimits[key];
 		$(`#node-input-${key}`).spinner({ min: limits.min, max: limits.max });
 	}
-	$('#node-input-stallSeconds').spinner({ min: 0, max: stall.MAX_STALL_SECONDS });
+	$('#node-input-stallSeconds').spinner({ min: 0, max: MAX_STALL_SECONDS });
 
 	const show = () => {
 		const emit = String($('#node-input-emit').val());
