@@ -11,11 +11,26 @@ import {
 	DEFAULT_BASE_URL,
 	KEY_CHECK_TASK_ID,
 	STOP_PATH_PREFIX,
+	MemoriesApiError,
 	authHeaders,
+	interpretStopResponse,
 	keyCheckFailures,
 	validateApiKey,
 	validateBaseUrl,
 } from '../core';
+
+/**
+ * The core's message for an HTTP error answer to the key check, for n8n's responseCode rules (they only see the
+ * status; without a rule n8n shows the bare status text, e.g. "Unauthorized").
+ */
+function httpFailure(httpStatus: number): string {
+	try {
+		interpretStopResponse(KEY_CHECK_TASK_ID, { httpStatus, body: { code: String(httpStatus) } });
+	} catch (error) {
+		if (error instanceof MemoriesApiError) return error.message;
+	}
+	return `memories.ai answered HTTP ${httpStatus}`;
+}
 
 export class MemoriesLiveVideoApi implements ICredentialType {
 	name = 'memoriesLiveVideoApi';
@@ -67,6 +82,10 @@ export class MemoriesLiveVideoApi implements ICredentialType {
 			body: {},
 			json: true,
 		},
-		rules: keyCheckFailures().map(({ key, value, message }) => ({ type: 'responseSuccessBody' as const, properties: { key, value, message } })),
+		// n8n's tester goes through mixed rules (body rules on a 2xx answer, code rules on an error), its type does not.
+		rules: [
+			...keyCheckFailures().map(({ key, value, message }) => ({ type: 'responseSuccessBody' as const, properties: { key, value, message } })),
+			...[401, 403, 429, 500, 502, 503, 504].map((value) => ({ type: 'responseCode' as const, properties: { value, message: httpFailure(value) } })),
+		] as unknown as ICredentialTestRequest['rules'],
 	};
 }

@@ -26,19 +26,36 @@ async function main() {
 
 		const source = await scanner.analyzePackage(root, scanner.SOURCE_FILE_PATTERNS);
 		const shipped = await scanner.analyzePackage(path.join(work, 'package'), ['**/*.js', 'package.json']);
+		const upcoming = await upcomingRules(path.join(work, 'package'));
 
 		console.log(`tarball ${packed.filename}: ${files.length} files, ${packed.size} bytes packed, ${packed.unpackedSize} unpacked`);
 		console.log(`runtime dependencies: ${Object.keys(pkg.dependencies ?? {}).length}`);
 		console.log(`scanner on source:  ${source.passed ? 'passed, 0 findings' : 'FAILED'}`);
 		console.log(`scanner on tarball: ${shipped.passed ? 'passed, 0 findings' : 'FAILED'}`);
+		console.log(`rules n8n is adding (scripts/lint) on the tarball's package.json and codex files: ${upcoming.length ? 'FAILED' : 'passed, 0 findings'}`);
+		for (const finding of upcoming) console.log(`  ${finding}`);
 		for (const result of [source, shipped]) if (!result.passed) console.log(result.message, result.details ?? '');
 		if (unexpected.length) console.log(`unexpected files in the tarball:\n  ${unexpected.join('\n  ')}`);
 		if (missing.length) console.log(`files named in package.json "n8n" but missing:\n  ${missing.join('\n  ')}`);
-		const ok = source.passed && shipped.passed && !unexpected.length && !missing.length && !pkg.dependencies;
+		const ok = source.passed && shipped.passed && !upcoming.length && !unexpected.length && !missing.length && !pkg.dependencies;
 		process.exitCode = ok ? 0 : 1;
 	} finally {
 		fs.rmSync(work, { recursive: true, force: true });
 	}
+}
+
+/** The not-yet-published community-node rules (scripts/lint/community-node-rules.mjs) on what ships. */
+async function upcomingRules(packageDir) {
+	const { ESLint } = await import('eslint');
+	const { config } = await import('./lint/community-node-rules.mjs');
+	const tsParser = require('@typescript-eslint/parser');
+	const eslint = new ESLint({
+		cwd: packageDir,
+		overrideConfigFile: true,
+		overrideConfig: [{ files: ['**/*.json'], languageOptions: { parser: tsParser } }, ...config],
+	});
+	const results = await eslint.lintFiles(['package.json', 'dist/nodes/**/*.node.json']);
+	return results.flatMap((r) => r.messages.map((m) => `${path.relative(packageDir, r.filePath)}:${m.line} ${m.message}`));
 }
 
 main().catch((error) => {

@@ -13,10 +13,12 @@ const report = path.join(root, 'RELIABILITY.md');
 
 const TITLES = {
 	fuzz: 'Fuzzed callbacks',
+	variants: 'Variants of the service',
 	'api-faults': 'API faults on start and stop',
 	orphans: 'Orphaned streams',
 	load: 'Load',
 	leaks: 'Secret leakage',
+	queue: 'n8n queue mode (npm run test:e2e:n8n:queue)',
 };
 
 /** `orphans-redeploys` belongs under Orphaned streams, `api-faults-tasks` under API faults. */
@@ -71,6 +73,40 @@ function summary(records) {
 	return ['| requirement | host | this run |', '|---|---|---|', ...rows].join('\n');
 }
 
+/**
+ * Both hosts' fuzz runs by category: one generator (test/reliability/support/fuzz) gives both the
+ * same categories; what each answered, summed over its runs.
+ */
+function fuzzCategories(records) {
+	const byCategory = new Map();
+	const add = (host, category, requests, answers) => {
+		const row = byCategory.get(category) ?? { 'node-red': { requests: 0, answers: {} }, n8n: { requests: 0, answers: {} } };
+		row[host].requests += requests;
+		for (const [status, n] of Object.entries(answers)) row[host].answers[status] = (row[host].answers[status] ?? 0) + n;
+		byCategory.set(category, row);
+	};
+	for (const r of records.filter((x) => x.section === 'fuzz' && x.host === 'node-red' && x.statusHistogram)) {
+		for (const [category, answers] of Object.entries(r.statusHistogram)) add('node-red', category, sum(Object.values(answers)), answers);
+	}
+	for (const r of records.filter((x) => x.section === 'fuzz' && x.host === 'n8n' && Array.isArray(x.categories))) {
+		for (const c of r.categories) add('n8n', c.category, c.requests, c.answers);
+	}
+	if (byCategory.size === 0) return '';
+	const answers = (a) => Object.entries(a).sort().map(([status, n]) => `${status}×${n}`).join(' ');
+	const rows = [...byCategory.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([category, row]) =>
+		`| ${category} | ${row['node-red'].requests || ''} | ${answers(row['node-red'].answers)} | ${row.n8n.requests || ''} | ${answers(row.n8n.answers)} |`);
+	return [
+		'### Fuzz categories, both hosts',
+		'',
+		'One generator (`test/reliability/support/fuzz`) plans both hosts\' requests: the same categories and shapes, each with',
+		'its verdict. n8n\'s malformed categories count only the refused shapes (valid and replays are in its own tables).',
+		'',
+		'| category | Node-RED requests | Node-RED answers | n8n requests | n8n answers |',
+		'|---|---|---|---|---|',
+		...rows,
+	].join('\n');
+}
+
 function cell(value) {
 	if (value === null || value === undefined) return '';
 	if (typeof value === 'object') return `\`${JSON.stringify(value)}\``.replace(/\|/g, '\\|');
@@ -121,6 +157,8 @@ function writeReport(status) {
 		process.stderr.write(`RELIABILITY.md summary failed: ${error.stack}\n`);
 	}
 	out.push('', '## Summary', '', table);
+	const categories = fuzzCategories(records);
+	if (categories) out.push('', categories);
 	const hosts = [...new Set(records.map((r) => r.host))];
 	const groups = [...new Set([...Object.keys(TITLES), ...records.map((r) => groupOf(r.section))])].filter((g) => g !== 'versions' && g !== 'host');
 	for (const group of groups) {

@@ -46,15 +46,15 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				noDataExpression: true,
 				options: [
 					{
+						name: 'Receive Results of Streams Started Elsewhere',
+						value: 'receive',
+						description: 'Only receive results; start streams with the Memories.ai Live Video node or any other client',
+					},
+					{
 						name: 'Watch a Stream',
 						value: 'watch',
 						description:
 							'Start analysing the stream when the workflow is activated, stop when it is deactivated',
-					},
-					{
-						name: 'Receive Results of Streams Started Elsewhere',
-						value: 'receive',
-						description: 'Only receive results; start streams with the Memories.ai Live Video node or any other client',
 					},
 				],
 				default: 'watch',

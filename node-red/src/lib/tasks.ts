@@ -81,7 +81,7 @@ export type { TaskRegistry };
  * file is a bundle of its own with this module inlined, so the one registry is kept on globalThis
  * under a registered symbol: whichever node set loads first creates it, the others find it.
  */
-const REGISTRY = Symbol.for('node-red-contrib-memories-live-video/tasks');
+const REGISTRY = Symbol.for('@memories-live-video/node-red/tasks');
 const holder = globalThis as { [REGISTRY]?: TaskRegistry };
 export const tasks: TaskRegistry = (holder[REGISTRY] ??= createRegistry());
 

@@ -42,8 +42,8 @@ export class ResultsController {
 	private readonly status: ResultsStatus;
 	private readonly removeRoute: () => void;
 	private readonly stalls: StallWatch | undefined;
-	/** Streams reported stalled and not heard from since (for the status). */
-	private readonly stalled = new Set<string>();
+	/** Streams reported stalled and not heard from since, with their last callback (epoch ms), for the status. */
+	private readonly stalled = new Map<string, number>();
 
 	/** A controller for the node, or undefined when its settings keep it from receiving (shown on the node). */
 	static open(RED: NodeAPI, node: ResultsNode, props: ResultsProperties): ResultsController | undefined {
@@ -90,7 +90,7 @@ export class ResultsController {
 		});
 		tasks.on('removed', this.onTaskRemoved);
 		tasks.on('added', this.onTaskAdded);
-		this.status = new ResultsStatus(RED, node, path);
+		this.status = new ResultsStatus(RED, node);
 		this.stalls = gate.settings.stallSeconds > 0 ? new StallWatch(gate, (decision) => this.emit(decision)) : undefined;
 		// Streams already running for this node (started before a redeploy of it): billed from their
 		// start, watched for stalls from now (nothing was heard while this node did not exist).
@@ -127,13 +127,14 @@ export class ResultsController {
 			return;
 		}
 		const { event } = check;
-		const decision = this.gate.receive(event, Date.now());
+		const now = Date.now();
+		const decision = this.gate.receive(event, now);
 		if (decision.kind === 'none' && decision.reason === 'duplicate') return;
 		if (event.ended) tasks.markEnded(event.taskId);
 		else this.stalls?.watch(event.taskId);
-		if (this.stalled.delete(event.taskId) || event.ended) this.status.setStalled(this.stalled.size);
+		if (this.stalled.delete(event.taskId)) this.showStalls();
 		this.emit(decision);
-		this.status.countReceived(event.ended);
+		this.status.countReceived(event.ended, now);
 	}
 
 	/** A stream a start node started for this node: its summary and stall clock count from its start. */
@@ -157,11 +158,16 @@ export class ResultsController {
 		} else {
 			decision = this.gate.ended(task.taskId, removal.reason, now);
 		}
-		if (this.stalled.delete(task.taskId)) this.status.setStalled(this.stalled.size);
+		if (this.stalled.delete(task.taskId)) this.showStalls();
 		if (decision.kind !== 'emit') return;
 		this.emit(decision);
 		this.status.streamStopped();
 	};
+
+	/** The status tells of stalls by the most recent last callback among the stalled streams. */
+	private showStalls(): void {
+		this.status.setStalled(this.stalled.size === 0 ? undefined : Math.max(...this.stalled.values()));
+	}
 
 	private emit(decision: GateDecision): void {
 		if (decision.kind !== 'emit') return;
@@ -171,8 +177,8 @@ export class ResultsController {
 			const output = outputOf(item);
 			this.node.send(output === 0 ? [msg, null] : output === 1 ? [null, msg] : [null, null, msg]);
 			if (item.event === 'stream_stalled') {
-				this.stalled.add(item.task_id);
-				this.status.setStalled(this.stalled.size);
+				this.stalled.set(item.task_id, Date.parse(item.since));
+				this.showStalls();
 			}
 		}
 	}

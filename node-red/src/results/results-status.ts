@@ -1,5 +1,6 @@
-// The results node's status: waiting, the last result's age and the counts, or "ended". A busy
-// stream updates it at most once a second (every status goes to every open editor).
+// The results node's status: waiting, the count and the last result's age (or the refused count), "ended", or
+// "no result for 45s" once a stalled stream is all there was. A busy stream updates it at most once a second (every
+// status goes to every open editor).
 import type { Node, NodeAPI } from '../lib/red';
 
 const REFRESH_MS = 5000;
@@ -10,8 +11,8 @@ export class ResultsStatus {
 	private rejected = 0;
 	private lastResultAt: number | undefined;
 	private ended = false;
-	/** Streams reported stalled and not heard from since. */
-	private stalledStreams = 0;
+	/** The most recent last callback among streams reported stalled (epoch ms); undefined: none stalled. */
+	private stalledSince: number | undefined;
 	private shownAt = 0;
 	private shownEnded: boolean | undefined;
 	private timer: NodeJS.Timeout | undefined;
@@ -20,7 +21,6 @@ export class ResultsStatus {
 	constructor(
 		private readonly RED: NodeAPI,
 		private readonly node: Node,
-		private readonly path: string,
 	) {
 		this.refresh = setInterval(() => this.show(), REFRESH_MS);
 		this.show();
@@ -31,18 +31,18 @@ export class ResultsStatus {
 		this.rejected++;
 	}
 
-	/** A callback taken: a result, or the end of a stream. Shown soon. */
-	countReceived(ended: boolean): void {
+	/** A callback taken (at `at`, the time the gate was given): a result, or the end of a stream. Shown soon. */
+	countReceived(ended: boolean, at = Date.now()): void {
 		this.received++;
-		this.lastResultAt = Date.now();
+		this.lastResultAt = at;
 		this.ended = ended;
 		this.showSoon();
 	}
 
-	/** How many streams are stalled now. Shown now when it changes. */
-	setStalled(count: number): void {
-		if (count === this.stalledStreams) return;
-		this.stalledStreams = count;
+	/** Streams stalled now: the most recent last callback among them, or undefined. Shown now when it changes. */
+	setStalled(since: number | undefined): void {
+		if (since === this.stalledSince) return;
+		this.stalledSince = since;
 		this.show();
 	}
 
@@ -58,19 +58,34 @@ export class ResultsStatus {
 		this.shownAt = Date.now();
 		this.shownEnded = this.lastResultAt === undefined ? undefined : this.ended;
 		const { RED, node } = this;
-		const stalled = this.stalledStreams > 0 ? RED._('memories-live-results.events.status.stalled', { count: this.stalledStreams }) : undefined;
-		if (this.lastResultAt === undefined) {
-			const text = RED._('memories-live-results.status.waiting', { path: this.path });
-			node.status(stalled ? { fill: 'yellow', shape: 'ring', text: `${text}; ${stalled}` } : { fill: 'grey', shape: 'ring', text });
+		const now = Date.now();
+		// A stalled stream shows when nothing else arrives either (one stream, typically); with
+		// other streams still sending, output 3 reports it and the counts stay.
+		if (this.stalledSince !== undefined && (this.lastResultAt === undefined || this.lastResultAt <= this.stalledSince)) {
+			const ago = this.age(now - (this.lastResultAt ?? this.stalledSince));
+			node.status({ fill: 'yellow', shape: 'ring', text: RED._('memories-live-results.status.stalled', { ago }) });
 			return;
 		}
-		const seconds = Math.round((Date.now() - this.lastResultAt) / 1000);
-		const key = this.ended ? 'memories-live-results.status.ended' : 'memories-live-results.status.last';
-		const counts = { seconds, received: this.received, rejected: this.rejected };
-		const text = RED._(key, counts);
-		// A stall is added to what the status says, never hides it.
-		if (stalled) node.status({ fill: 'yellow', shape: 'ring', text: `${text}; ${stalled}` });
-		else node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text });
+		if (this.lastResultAt === undefined) {
+			node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting') });
+			return;
+		}
+		// Short enough to stay under the node (see the editor test): the refused count, once
+		// there is one, matters more than the age.
+		const key = this.ended ? 'ended' : this.rejected > 0 ? 'last-refused' : 'last';
+		const counts = { ago: this.age(now - this.lastResultAt), received: this.received, rejected: this.rejected };
+		node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text: RED._(`memories-live-results.status.${key}`, counts) });
+	}
+
+	/** "3s", "5m", "2h", "4d": an age that fits under a node. */
+	private age(ms: number): string {
+		const seconds = Math.max(0, Math.round(ms / 1000));
+		const [unit, count] =
+			seconds < 60 ? ['seconds', seconds]
+			: seconds < 3600 ? ['minutes', Math.floor(seconds / 60)]
+			: seconds < 86400 ? ['hours', Math.floor(seconds / 3600)]
+			: ['days', Math.floor(seconds / 86400)];
+		return this.RED._(`memories-live-results.status.age.${unit}`, { count });
 	}
 
 	close(): void {

@@ -1,6 +1,6 @@
 // The start node's status as a cost meter: its running streams and their billed minutes so far
 // (an estimate: start to now in whole 5 s windows; the API reports no usage), or that its
-// account's daily budget is used up.
+// account's daily budget is used up. Short enough to stay under the node (the editor test).
 import { meterStreams } from '../../../core';
 import type { ConfigNode, NodeAPI, NodeStatus } from '../lib/red';
 import type { TrackedTask } from '../lib/tasks';
@@ -11,7 +11,7 @@ export const METER_REFRESH_MS = 15000;
 export function costStatus(RED: NodeAPI, running: readonly TrackedTask[], config: ConfigNode | null, now = Date.now()): NodeStatus {
 	const budget = config?.budget?.();
 	if (budget?.exceeded) {
-		return { fill: 'red', shape: 'ring', text: RED._('memories-live-start.events.status.budget', { used: budget.used_minutes_estimate, budget: budget.budget_minutes }) };
+		return { fill: 'red', shape: 'ring', text: RED._('memories-live-start.status.budget') };
 	}
 	if (running.length === 0) return { fill: 'grey', shape: 'ring', text: RED._('memories-live-start.status.idle') };
 	const meter = meterStreams(running, now);
@@ -22,6 +22,6 @@ export function costStatus(RED: NodeAPI, running: readonly TrackedTask[], config
 	return {
 		fill: 'green',
 		shape: 'dot',
-		text: RED._('memories-live-start.events.status.running', { count: running.length, minutes: meter.total_billed_minutes_estimate.toFixed(1) }),
+		text: RED._('memories-live-start.status.running-billed', { count: running.length, minutes: meter.total_billed_minutes_estimate.toFixed(1) }),
 	};
 }

@@ -1,6 +1,7 @@
-// Real Node-RED processes (4.1 on this machine's Node, 5.x on Node 24) with our packed tarball
-// installed into a fresh userDir the way the palette manager does, flows deployed through the
-// Admin API, against the sandbox over HTTP.
+// Real Node-RED processes of exactly the supported lines (4.1 on the lowest supported Node, 5 on
+// Node 24) with our packed tarball installed into a fresh userDir the way the palette manager does,
+// flows deployed through the Admin API, against the sandbox over HTTP. Checks first that the
+// package and its README promise exactly what is tested here.
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
@@ -20,8 +21,20 @@ const ROUTE = '/memories/e2e';
 
 jest.setTimeout(10 * 60 * 1000);
 
+/**
+ * The supported Node-RED lines, each tested on a Node it supports: 4.1 (maintained, still getting
+ * fixes) on Node 20, the lowest Node our engines allow; 5 (current) on Node 24.
+ */
+const SUPPORTED = [
+	{ version: '4.1', node: 20, httpNodeRoot: '/' },
+	{ version: '5', node: 24, httpNodeRoot: '/api' },
+];
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(ROOT, 'node-red/package.json'), 'utf8'));
+const README = fs.readFileSync(path.join(ROOT, 'node-red/README.md'), 'utf8');
+
 let work: string;
 let tarball: string;
+let packedFiles: string[];
 let sandbox: Sandbox;
 let sink: Sink;
 
@@ -31,6 +44,7 @@ beforeAll(async () => {
 		execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: path.join(ROOT, 'node-red'), encoding: 'utf8' }),
 	)[0];
 	tarball = path.join(work, packed.filename);
+	packedFiles = (packed.files as Array<{ path: string }>).map((f) => f.path);
 	sandbox = await startSandbox({ intervalMs: 200, keys: [KEY] });
 	sink = await startSink();
 });
@@ -41,6 +55,27 @@ afterAll(async () => {
 	await sink?.close();
 	fs.rmSync(work, { recursive: true, force: true });
 	expect(leftover).toEqual([]);
+});
+
+describe('what the package promises', () => {
+	it('declares exactly the tested Node-RED lines and lowest Node, as its README does', () => {
+		const [lowest, ...newer] = SUPPORTED;
+		expect(PACKAGE['node-red'].version).toBe(`>=${lowest.version}.0`);
+		expect(Number(PACKAGE.engines.node.match(/^>=(\d+)\./)?.[1])).toBe(lowest.node);
+		const lines = SUPPORTED.map((s) => s.version).join(' and ');
+		expect(README).toContain(`Supported: **Node-RED ${lines}**, on **Node.js ${PACKAGE.engines.node.slice(2)} or later**`);
+		for (const { version, node } of [lowest, ...newer]) expect(README).toContain(`| ${version}.x | ${node} |`);
+	});
+
+	it('shows screenshots in its README that exist in the repository and stay out of the tarball', () => {
+		const images = [...README.matchAll(/(?:!\[[^\]]*\]\(|<img src=")([^)"]+\.png)/g)].map((m) => m[1]);
+		expect(images.length).toBeGreaterThanOrEqual(3);
+		for (const image of images) {
+			const file = image.replace(/^https:\/\/raw\.githubusercontent\.com\/memories-live-video\/memories-live-video\/main\//, '');
+			expect(fs.existsSync(path.join(ROOT, file))).toBe(true);
+		}
+		expect(packedFiles.filter((f) => /\.png$|screenshots/.test(f))).toEqual([]);
+	});
 });
 
 const toSink = (id: string, route: string) => host.sinkRequestNode({ id, z: 'tab', url: `${sink.url}${route}` });
@@ -98,10 +133,7 @@ function placed(nodes: Array<Record<string, unknown>>) {
 	return nodes.map((node, i) => (node.z ? { ...node, x: 100 + 150 * (i % 6), y: 60 + 60 * Math.floor(i / 6) } : node));
 }
 
-describe.each([
-	{ version: '4.1', httpNodeRoot: '/' },
-	{ version: '5', httpNodeRoot: '/api' },
-])('Node-RED $version (httpNodeRoot $httpNodeRoot)', ({ version, httpNodeRoot }) => {
+describe.each(SUPPORTED)('Node-RED $version on Node $node (httpNodeRoot $httpNodeRoot)', ({ version, node, httpNodeRoot }) => {
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
 	let red: any;
 	let routeUrl: string;
@@ -123,6 +155,11 @@ describe.each([
 
 	afterAll(async () => {
 		await red?.stop();
+	});
+
+	it(`runs on Node ${node}`, () => {
+		expect(red.version.startsWith(`${version}.`)).toBe(true);
+		expect(red.nodeVersion).toMatch(new RegExp(`^v${node}\\.`));
 	});
 
 	it('installs all four node types from the tarball', async () => {

@@ -1,0 +1,470 @@
+// n8n 2.40.7 in queue mode, as users scale it out: Postgres, Redis, `n8n start` (main), two `n8n webhook`
+// processors behind a round-robin load balancer and an `n8n worker`, our packed package installed as a community
+// package, against the sandbox over HTTP. What must hold is asserted; what the trigger's in-process memory does
+// across processors today is measured (asserted as it is, and recorded for RELIABILITY.md).
+import { execFileSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+
+import { Sandbox, startSandbox } from '../../../sandbox/src';
+import { Sink, startSink } from '../../../scripts/lib/sink';
+import { Audit, audit, callbacksOf, deliveries, onlyOnChange, sendCallback } from './support/callbacks';
+import { Api, CREDENTIAL, LogEntry, QueueN8n, TRIGGER, WorkflowSpec, callbackLabel, startQueueN8n, workflow } from './support/deployment';
+import { recordQueue } from './support/record';
+
+const ROOT = path.join(__dirname, '../../..');
+const KEY = 'sk-queue-e2e-key-0001';
+const RECEIVE_TOKEN = 'queue-receive-token-0123456789abcdef';
+const CHANGES_TOKEN = 'queue-changes-token-0123456789abcdef';
+const INTERVAL_MS = 400;
+
+const watchStream = { mode: 'watch', rtmpUrl: 'rtmp://camera.example.com:1935/live/kitchen', userPrompt: 'Describe the stove.', systemPrompt: 'You watch a kitchen.' };
+const WATCH: WorkflowSpec = { id: 'mlvQueueWatch0001', webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a001', trigger: { ...watchStream, emit: 'all' } };
+const WATCH_MAX: WorkflowSpec = {
+	id: 'mlvQueueWatchMax1',
+	webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a002',
+	trigger: { ...watchStream, emit: 'all', maxDurationMinutes: 0.05 }, // 3 s
+};
+const WATCH_STATIC: WorkflowSpec = { id: 'mlvQueueWatchStat', webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a003', trigger: { ...watchStream, emit: 'all' }, writesStaticData: true };
+const RECEIVE: WorkflowSpec = { id: 'mlvQueueReceive01', webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a004', trigger: { mode: 'receive', callbackToken: RECEIVE_TOKEN, emit: 'all' } };
+const CHANGES: WorkflowSpec = { id: 'mlvQueueChanges01', webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a005', trigger: { mode: 'receive', callbackToken: CHANGES_TOKEN, emit: 'changes' } };
+
+jest.setTimeout(20 * 60 * 1000);
+
+const suiteStarted = Date.now();
+let work: string;
+let sandbox: Sandbox;
+let sink: Sink;
+let n8n: QueueN8n;
+let api: Api;
+
+const totals = () => (sandbox.engine.state() as { totals: { starts: number; stops: number; notFoundStops: number } }).totals;
+const log = (): LogEntry[] => n8n.balancer.log();
+const sinkOf = (spec: WorkflowSpec) => sink.received.filter((r) => r.url === `/${spec.id}`);
+/** Waits until the sandbox has no callback in flight, then until the workflow's executions all finished. */
+async function settled(spec: WorkflowSpec) {
+	await sandbox.engine.deliverer.settle();
+	await n8n.waitForIdle(spec.id);
+}
+/** A callback as the service sends it, for a frame window no stream of the sandbox has (2025, not now). */
+let frame = 0;
+function result(taskId: string, text: string) {
+	frame += 1;
+	return { status: 0, task_id: taskId, data: { text, timestamp: new Date(Date.UTC(2025, 0, 1, 0, 0, 0) + frame * 5000).toISOString() } };
+}
+/** Executions of the workflow holding the callback's frame window, after the queue drained. */
+async function executionsOf(spec: WorkflowSpec, timestamps: string[]) {
+	await n8n.waitForIdle(spec.id);
+	const rows = await n8n.executionData(spec.id);
+	return timestamps.map((ts) => rows.filter((r) => r.data.includes(`"${ts}"`)).length);
+}
+/** For what only the database can tell (n8n has no event for it). */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await probe();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+}
+/** The API key, both Receive tokens and the secret of every callback URL the sandbox was given. */
+function secrets(): string[] {
+	const tasks = (sandbox.engine.state() as { tasks: Array<{ callback: string }> }).tasks;
+	const tokens = tasks.map((t) => new URL(t.callback).searchParams.get('token')).filter((t): t is string => !!t);
+	return [...new Set([KEY, RECEIVE_TOKEN, CHANGES_TOKEN, ...tokens])];
+}
+const startTask = (callback: string) => {
+	const outcome = sandbox.engine.start(KEY, { rtmpUrl: 'rtmp://camera.example.com/live/elsewhere', userPrompt: 'Describe the hall.', systemPrompt: 'You watch a hall.', callback, thinking: false });
+	if (!outcome.ok) throw new Error(`sandbox start: ${outcome.text}`);
+	return outcome.taskId;
+};
+const pick = (a: Audit) => {
+	const { perCallback, ...figures } = a;
+	return figures;
+};
+
+beforeAll(async () => {
+	work = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-n8n-queue-'));
+	const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' }))[0];
+	sandbox = await startSandbox({ intervalMs: INTERVAL_MS, keys: [KEY] });
+	sink = await startSink();
+	n8n = await startQueueN8n({ packageDirs: [path.join(work, packed.filename)], webhookProcessors: 2, workers: 1, label: callbackLabel });
+
+	const credentialFile = path.join(work, 'credentials.json');
+	fs.writeFileSync(credentialFile, JSON.stringify([{ ...CREDENTIAL, type: 'memoriesLiveVideoApi', data: { apiKey: KEY, baseUrl: sandbox.url } }]));
+	const imported = await n8n.cli(['import:credentials', `--input=${credentialFile}`]);
+	fs.rmSync(credentialFile); // the API key in plain text: gone once n8n has it encrypted
+	expect(imported.code).toBe(0);
+	const workflowFile = path.join(work, 'workflows.json');
+	fs.writeFileSync(workflowFile, JSON.stringify([WATCH, WATCH_MAX, WATCH_STATIC, RECEIVE, CHANGES].map((spec) => workflow(spec, sink.url))));
+	expect((await n8n.cli(['import:workflow', `--input=${workflowFile}`])).code).toBe(0);
+	api = await n8n.createOwnerAndApiKey();
+});
+
+afterAll(async () => {
+	const leftover = sandbox?.activeTasks() ?? [];
+	if (n8n) {
+		// Every process' output and the balancer's log, for a failure's post-mortem (secrets masked, should a leak fail the suite).
+		let text = `${n8n.logs()}\n----- balancer -----\n${log().map((e) => JSON.stringify(e)).join('\n')}\n`;
+		for (const secret of secrets()) text = text.split(secret).join('<secret>');
+		fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true });
+		fs.writeFileSync(path.join(ROOT, 'build/n8n-queue-e2e.log'), text);
+	}
+	const memory = n8n ? await n8n.stop() : {};
+	if (n8n) {
+		recordQueue('queue', {
+			case: 'deployment',
+			layout: 'Postgres 15 + Redis 7 (Debian), n8n 2.40.7: 1 main, 2 webhook processors behind a round-robin balancer, 1 worker',
+			callbackIntervalMs: INTERVAL_MS,
+			startupMs: n8n.startupMs,
+			...memory,
+			suiteMs: Date.now() - suiteStarted,
+		});
+		process.stdout.write(`queue suite: ${Math.round((Date.now() - suiteStarted) / 1000)} s, start-up ${JSON.stringify(n8n.startupMs)}, memory ${JSON.stringify(memory)}\n`);
+	}
+	await sandbox?.close();
+	await sink?.close();
+	if (work) fs.rmSync(work, { recursive: true, force: true });
+	expect(leftover).toEqual([]);
+});
+
+describe('the queue-mode deployment', () => {
+	it('runs main, two webhook processors and a worker on Postgres and Redis, webhooks round-robin behind the balancer', async () => {
+		expect(n8n.processes.map((p) => [p.name, p.running()])).toEqual([
+			['main', true],
+			['webhook-1', true],
+			['webhook-2', true],
+			['worker-1', true],
+		]);
+		const since = Date.now();
+		for (let i = 0; i < 4; i++) expect((await fetch(n8n.webhookUrl('no-such-webhook'), { method: 'POST' })).status).toBe(404);
+		expect((await fetch(`${n8n.baseUrl}/healthz/readiness`)).status).toBe(200);
+		expect(log()
+			.filter((e) => e.at >= since)
+			.map((e) => e.backend)).toEqual(['webhook-1', 'webhook-2', 'webhook-1', 'webhook-2', 'main']);
+	});
+});
+
+describe('Watch a Stream in queue mode, through the balancer', () => {
+	let taskId: string;
+	const figures: Record<string, unknown> = {};
+
+	it("starts exactly one stream on activation, whose callback URL is the balancer's", async () => {
+		const before = totals().starts;
+		await api.activateWorkflow(WATCH.id);
+		const tasks = sandbox.activeTasks(KEY);
+		expect(tasks).toHaveLength(1);
+		expect(totals().starts - before).toBe(1);
+		taskId = tasks[0].taskId;
+		const lb = n8n.baseUrl.replace(/[.:/]/g, '\\$&');
+		expect(tasks[0].callback).toMatch(new RegExp(`^${lb}/webhook/${WATCH.webhookId}/results\\?token=[A-Za-z0-9_-]{43}$`));
+		expect(await n8n.webhookRows(WATCH.id)).toHaveLength(1);
+	});
+
+	it('spreads its callbacks over both webhook processors; the worker executes them', async () => {
+		const answers = await deliveries(sandbox.engine, taskId, 8);
+		expect(answers.map((d) => d.httpStatus)).toEqual(Array(8).fill(200));
+		const backends = new Set(callbacksOf(log(), taskId).flatMap((c) => c.deliveries.map((d) => d.backend)));
+		expect([...backends].sort()).toEqual(['webhook-1', 'webhook-2']);
+		await n8n.waitForExecutions(WATCH.id, 4);
+	});
+
+	it('starts no second stream when main restarts, and callbacks are executed while main is down', async () => {
+		const before = { starts: totals().starts, state: await n8n.staticData(WATCH.id) };
+		await n8n.main.stop();
+		const whileDown = await deliveries(sandbox.engine, taskId, 3);
+		const restartMs = await n8n.main.start();
+		expect(whileDown.map((d) => d.httpStatus)).toEqual([200, 200, 200]);
+		expect(sandbox.activeTasks(KEY).map((t) => t.taskId)).toEqual([taskId]);
+		await deliveries(sandbox.engine, taskId, 3);
+		expect(sandbox.activeTasks(KEY).map((t) => t.taskId)).toEqual([taskId]);
+		expect(totals().starts).toBe(before.starts);
+		expect(await n8n.staticData(WATCH.id)).toEqual(before.state);
+		Object.assign(figures, { callbacksAnsweredWhileMainDown: whileDown.length, mainRestartMs: restartMs, streamsStartedByRestart: totals().starts - before.starts });
+	});
+
+	it('loses no callback it answered 200 when a webhook processor is killed (SIGKILL) holding one', async () => {
+		const [victim] = n8n.webhooks;
+		// The moment the balancer has chosen the victim for one of this stream's callbacks, the victim is frozen
+		// (SIGSTOP: it cannot answer, whatever this process' event loop does), gets the callback, and is killed.
+		const killed = new Promise<string>((resolve) => {
+			let label = '';
+			const onDispatch = (entry: LogEntry, backend: string) => {
+				if (label || backend !== victim.name || !entry.label?.startsWith(`${taskId}|`)) return;
+				label = entry.label;
+				process.kill(-(victim.pgid() as number), 'SIGSTOP');
+			};
+			const onForward = (entry: LogEntry, backend: string) => {
+				if (!label || entry.label !== label || backend !== victim.name) return;
+				n8n.balancer.events.off('dispatch', onDispatch);
+				n8n.balancer.events.off('forward', onForward);
+				void victim.stop({ signal: 'SIGKILL' });
+				resolve(label);
+			};
+			n8n.balancer.events.on('dispatch', onDispatch);
+			n8n.balancer.events.on('forward', onForward);
+		});
+		const killedLabel = await killed;
+		await victim.stop({ signal: 'SIGKILL' });
+		const afterKill = await deliveries(sandbox.engine, taskId, 6);
+		// The callback the victim held is answered 502 by the balancer (never sent to another: it was received);
+		// the next ones find the victim's port closed and go to webhook-2.
+		expect(log().find((e) => e.label === killedLabel)).toMatchObject({ backend: victim.name, status: 502 });
+		expect(afterKill.filter((d) => d.httpStatus !== 200).length).toBeLessThanOrEqual(1);
+		const restartedAt = Date.now();
+		const restartMs = await victim.start();
+		const backAt = Date.now();
+		while (!log().some((e) => e.at >= restartedAt && e.backend === victim.name && e.status === 200 && e.label?.startsWith(`${taskId}|`))) {
+			await deliveries(sandbox.engine, taskId, 1);
+		}
+		const counters = Object.fromEntries(n8n.balancer.counters().map((c) => [c.name, c]));
+		Object.assign(figures, {
+			killedMidCallbackAnsweredWith: log().find((e) => e.label === killedLabel)?.status,
+			requestsFailedOverFromKilledProcessor: counters[victim.name].failedOver,
+			webhookProcessorRestartMs: restartMs,
+			backInRotationAfterMs: Date.now() - backAt,
+			balancer: n8n.balancer.counters().map((c) => ({ backend: c.name, requests: c.requests, byStatus: c.byStatus, errors: c.errors })),
+		});
+	});
+
+	it('stops the stream on deactivation', async () => {
+		figures.deactivatedAt = Date.now();
+		await api.deactivateWorkflow(WATCH.id);
+		expect(sandbox.activeTasks(KEY)).toHaveLength(0);
+		expect(sandbox.task(taskId)).toMatchObject({ state: 'stopped', endReason: 'stopped' });
+		expect(await n8n.webhookRows(WATCH.id)).toHaveLength(0);
+	});
+
+	it('executed every callback it answered 200 exactly once (executions counted in Postgres)', async () => {
+		await settled(WATCH);
+		const result = await audit(n8n, WATCH.id, callbacksOf(log(), taskId), sinkOf(WATCH));
+		expect(result.answered200).toBeGreaterThanOrEqual(20);
+		expect(result.answered200NotExecuted).toBe(0);
+		expect(result.executedMoreThanOnce).toBe(0);
+		expect(result.executedOnce).toBe(result.answered200);
+		expect(result.executionsNotSucceeded).toBe(0);
+		expect(result.sinkArrivals).toBe(result.executions);
+		expect(result.sinkDuplicates).toBe(0);
+		expect(result.notAnsweredButExecuted).toBe(0); // the killed processor never read the callback it held
+		expect(sandbox.deliveries({ taskId }).length).toBe(result.deliveries);
+		// n8n deletes the webhook rows before it runs the trigger's delete() (the stop): what arrives meanwhile is a 404.
+		const refusedWhileDeactivating = log().filter((e) => e.at >= (figures.deactivatedAt as number) && e.label?.startsWith(`${taskId}|`) && e.status === 404).length;
+		delete figures.deactivatedAt;
+		recordQueue('queue-watch', {
+			case: 'Watch a Stream, emit all: activation, main restart, webhook processor SIGKILL, deactivation',
+			...pick(result),
+			...figures,
+			answered404WhileDeactivating: refusedWhileDeactivating,
+		});
+	});
+});
+
+describe('Receive mode in queue mode, through the balancer', () => {
+	const receiveUrl = (spec: WorkflowSpec, token: string, on?: number) => n8n.webhookUrl(`${spec.webhookId}/results?token=${token}`, { on });
+	const prefix = `/webhook/${RECEIVE.webhookId}/`;
+	const duplicates: Record<string, unknown> = {};
+
+	beforeAll(async () => {
+		await api.activateWorkflow(RECEIVE.id);
+		await api.activateWorkflow(CHANGES.id);
+	});
+	afterAll(async () => {
+		n8n.balancer.unpin();
+		sandbox.clearFaults();
+		await api.deactivateWorkflow(RECEIVE.id);
+		await api.deactivateWorkflow(CHANGES.id);
+		recordQueue('queue-duplicates', { case: 'the same callback twice (Receive mode, Ignore Duplicates on)', ...duplicates });
+	});
+
+	it('executes every callback of a stream it answered 200 exactly once', async () => {
+		const taskId = startTask(receiveUrl(RECEIVE, RECEIVE_TOKEN));
+		await deliveries(sandbox.engine, taskId, 12);
+		expect(sandbox.engine.stop(KEY, taskId)).toBe(true);
+		await settled(RECEIVE);
+		const callbacks = callbacksOf(log(), taskId);
+		const result = await audit(n8n, RECEIVE.id, callbacks, sinkOf(RECEIVE));
+		expect(result.answered200).toBe(result.callbacks);
+		expect(result.executedOnce).toBe(result.answered200);
+		expect(result.executedMoreThanOnce + result.answered200NotExecuted + result.executionsNotSucceeded + result.sinkDuplicates).toBe(0);
+		expect(new Set(callbacks.map((c) => c.deliveries[0].backend)).size).toBe(2);
+		recordQueue('queue-receive', { case: 'Receive mode, emit all, a stream started elsewhere', ...pick(result) });
+	});
+
+	it('measures: the same callback on two webhook processors runs twice (the duplicate guard is per process), on one processor once', async () => {
+		// Sent straight to the processors: twice to webhook-1, then once to each.
+		const same = result('direct-duplicates', 'A person walks into view from the left.');
+		const spread = result('direct-duplicates', 'A person is stirring the pan.');
+		const answers = [
+			await sendCallback(receiveUrl(RECEIVE, RECEIVE_TOKEN, 0), same),
+			await sendCallback(receiveUrl(RECEIVE, RECEIVE_TOKEN, 0), same),
+			await sendCallback(receiveUrl(RECEIVE, RECEIVE_TOKEN, 0), spread),
+			await sendCallback(receiveUrl(RECEIVE, RECEIVE_TOKEN, 1), spread),
+		];
+		expect(answers).toEqual([200, 200, 200, 200]);
+		expect(await executionsOf(RECEIVE, [same.data.timestamp, spread.data.timestamp])).toEqual([1, 2]);
+
+		// The sandbox's duplicate delivery fault through the balancer: round-robin, then with the path pinned.
+		const measure = async (pinned: boolean) => {
+			if (pinned) n8n.balancer.pin(prefix, 0);
+			const taskId = startTask(receiveUrl(RECEIVE, RECEIVE_TOKEN));
+			sandbox.injectFault({ on: 'callback', kind: 'duplicate', taskId, times: 6 });
+			await deliveries(sandbox.engine, taskId, 12);
+			sandbox.engine.stop(KEY, taskId);
+			sandbox.clearFaults();
+			n8n.balancer.unpin();
+			await settled(RECEIVE);
+			const callbacks = callbacksOf(log(), taskId).filter((c) => c.deliveries.length === 2);
+			expect(callbacks.length).toBeGreaterThanOrEqual(5);
+			const { perCallback } = await audit(n8n, RECEIVE.id, callbacks, sinkOf(RECEIVE));
+			// Exactly the per-process rule: one execution per webhook processor that got a copy.
+			for (const c of perCallback) expect(c.executions).toBe(c.processors);
+			return {
+				duplicatedCallbacks: perCallback.length,
+				onTwoProcessors: perCallback.filter((c) => c.processors === 2).length,
+				executions: perCallback.reduce((n, c) => n + c.executions, 0),
+			};
+		};
+		const roundRobin = await measure(false);
+		const sticky = await measure(true);
+		expect(roundRobin.onTwoProcessors).toBe(roundRobin.duplicatedCallbacks);
+		expect(roundRobin.executions).toBe(2 * roundRobin.duplicatedCallbacks);
+		expect(sticky).toMatchObject({ onTwoProcessors: 0, executions: sticky.duplicatedCallbacks });
+		Object.assign(duplicates, {
+			sentTwiceToOneProcessor: { deliveries: 2, executions: 1 },
+			sentToEachProcessor: { deliveries: 2, executions: 2 },
+			sandboxDuplicatesRoundRobin: roundRobin,
+			sandboxDuplicatesPinnedToOneProcessor: sticky,
+		});
+	});
+
+	it('measures: "only on change" decides per webhook processor: behind round-robin, repeats pass and a change can be lost', async () => {
+		const A = 'The scene is calm; nothing has changed.';
+		const B = 'The pan is boiling over and liquid spills onto the stove.';
+		const C = 'Smoke is visible above the stove.';
+		const sequences = { pairs: [A, A, B, B, C, C], back: [A, B, A] };
+		const changesPrefix = `/webhook/${CHANGES.webhookId}/`;
+		const rows: Array<Record<string, unknown>> = [];
+		for (const routing of ['round-robin', 'pinned'] as const) {
+			for (const [name, texts] of Object.entries(sequences)) {
+				if (routing === 'pinned') n8n.balancer.pin(changesPrefix, 0);
+				const taskId = `changes-${name}-${routing}`;
+				const since = Date.now();
+				const sent = [];
+				for (const text of texts) {
+					const callback = result(taskId, text);
+					expect(await sendCallback(receiveUrl(CHANGES, CHANGES_TOKEN), callback)).toBe(200);
+					sent.push(callback);
+				}
+				n8n.balancer.unpin();
+				const backends = sent.map((c) => log().find((e) => e.at >= since && e.label === `${taskId}|${c.data.timestamp}|0`)?.backend ?? '?');
+				const emitted = (await executionsOf(CHANGES, sent.map((c) => c.data.timestamp))).map((n) => n > 0);
+				const perProcessor = onlyOnChange(texts.map((text, i) => ({ text, backend: backends[i] })), true);
+				const exact = onlyOnChange(texts.map((text) => ({ text, backend: 'one' })), false);
+				expect(emitted).toEqual(perProcessor);
+				if (routing === 'pinned') expect(emitted).toEqual(exact);
+				rows.push({
+					routing,
+					sequence: name,
+					texts: texts.map((t) => 'ABC'[[A, B, C].indexOf(t)]).join(''),
+					processors: backends.map((b) => b.replace('webhook-', '')).join(''),
+					exactEmits: exact.filter(Boolean).length,
+					emitted: emitted.filter(Boolean).length,
+					extra: emitted.filter((e, i) => e && !exact[i]).length,
+					lost: emitted.filter((e, i) => !e && exact[i]).length,
+				});
+			}
+		}
+		const roundRobin = rows.filter((r) => r.routing === 'round-robin');
+		// Alternating processors: every repeat of a pair passes, and "back to A" is lost (webhook-1 saw A last).
+		expect(roundRobin.map((r) => [r.sequence, r.extra, r.lost])).toEqual([
+			['pairs', 3, 0],
+			['back', 0, 1],
+		]);
+		recordQueue('queue-only-on-change', { case: '"only on change" (Emit: changes), Receive mode', sequences: rows });
+	});
+});
+
+describe('Maximum duration in queue mode', () => {
+	it('stops the stream once, with one stream-ended item, though both webhook processors see it reached', async () => {
+		// Every callback twice: each copy goes to another processor, both find the duration reached and stop.
+		sandbox.injectFault({ on: 'callback', kind: 'duplicate', times: 1000 });
+		const before = totals();
+		await api.activateWorkflow(WATCH_MAX.id);
+		const [task] = sandbox.activeTasks(KEY);
+		const ended = await sandbox.waitFor('task-ended', (t) => t.taskId === task.taskId, 60_000);
+		sandbox.clearFaults();
+		expect(ended).toMatchObject({ endReason: 'stopped' });
+		await settled(WATCH_MAX);
+		const afterStop = totals();
+		const endedItems = sinkOf(WATCH_MAX).filter((r) => (r.json as { event?: string }).event === 'stream_ended');
+		expect(endedItems).toHaveLength(1);
+		expect(endedItems[0].json).toMatchObject({ task_id: task.taskId, ended: true, reason: 'max_duration', status: 14 });
+		expect(afterStop.stops - before.stops).toBe(1);
+		expect(afterStop.notFoundStops - before.notFoundStops).toBeGreaterThanOrEqual(1);
+		await api.deactivateWorkflow(WATCH_MAX.id); // its stop finds the task gone: "already stopped", not an error
+		expect(sandbox.activeTasks(KEY)).toHaveLength(0);
+		const callbacks = callbacksOf(log(), task.taskId);
+		recordQueue('queue-max-duration', {
+			case: 'Maximum Duration 0.05 min (3 s), every callback delivered twice (one copy per processor)',
+			stopRequests: afterStop.stops + afterStop.notFoundStops - before.stops - before.notFoundStops,
+			streamsStopped: afterStop.stops - before.stops,
+			streamEndedItems: endedItems.length,
+			resultCallbacks: callbacks.length,
+			resultItemsAtSink: sinkOf(WATCH_MAX).length - endedItems.length,
+		});
+	});
+});
+
+describe('workflow static data in queue mode', () => {
+	it("measures: a node that writes static data in the worker erases the trigger's state: later callbacks are refused and deactivation cannot stop the stream", async () => {
+		await api.activateWorkflow(WATCH_STATIC.id);
+		const [task] = sandbox.activeTasks(KEY);
+		const key = `node:${TRIGGER}`;
+		expect((await n8n.staticData(WATCH_STATIC.id))?.[key]).toMatchObject({ taskId: task.taskId });
+		await n8n.waitForExecutions(WATCH_STATIC.id, 1);
+		const after = await until('static data saved by the worker', async () => {
+			const data = await n8n.staticData(WATCH_STATIC.id);
+			return data?.global ? data : undefined;
+		});
+		// The worker ran the execution with empty static data and saved it whole: the Code node's value only.
+		expect(after).toEqual({ global: { lastText: expect.any(String) } });
+		const later = await deliveries(sandbox.engine, task.taskId, 4);
+		expect(later.slice(1).map((d) => d.httpStatus)).toEqual([401, 401, 401]);
+		await api.deactivateWorkflow(WATCH_STATIC.id);
+		const orphaned = sandbox.task(task.taskId);
+		expect(orphaned?.state).toBe('running');
+		// What n8n could not do: stop the billing stream.
+		expect(sandbox.engine.stop(KEY, task.taskId)).toBe(true);
+		await settled(WATCH_STATIC);
+		recordQueue('queue-static-data', {
+			case: 'Watch trigger + a Code node writing $getWorkflowStaticData in the worker',
+			triggerStateAfterFirstExecution: after?.[key] === undefined ? 'erased' : 'kept',
+			laterCallbacksAnswered: later.slice(1).map((d) => d.httpStatus).join(', '),
+			streamRunningAfterDeactivation: orphaned?.state === 'running',
+			executions: (await n8n.listExecutions(WATCH_STATIC.id)).length,
+		});
+	});
+});
+
+describe('secrets in queue mode', () => {
+	it('the API key and the callback secrets appear in no log of any process, nor in the balancer log, execution data or static data', async () => {
+		const places = [
+			{ place: 'output of main, webhook processors, worker, postgres, redis', text: n8n.logs() },
+			...n8n.logFiles().map((f) => ({ place: path.basename(f.file), text: f.text })),
+			{ place: 'balancer log', text: JSON.stringify(log()) },
+			{ place: 'execution data', text: JSON.stringify(await n8n.sql('SELECT data FROM execution_data')) },
+			{ place: 'static data', text: JSON.stringify(await n8n.sql('SELECT "staticData" FROM workflow_entity')) },
+		];
+		const hits = places.flatMap(({ place, text }) => secrets().filter((s) => text.includes(s)).map((s) => `${place}: ${s.slice(0, 6)}…`));
+		expect(hits).toEqual([]);
+		recordQueue('queue-leaks', {
+			case: 'API key, Receive tokens and every Watch callback secret',
+			secrets: secrets().length,
+			places: places.length,
+			bytesSearched: places.reduce((n, p) => n + p.text.length, 0),
+			hits: hits.length,
+		});
+	});
+});
