@@ -8,6 +8,11 @@ import type { TrackedTask } from '../lib/tasks';
 /** How often a start node with running streams refreshes its meter. */
 export const METER_REFRESH_MS = 15000;
 
+/** 12.5, or 1440 from 100 on: short enough for the status. */
+function shortMinutes(minutes: number): string {
+	return minutes < 100 ? minutes.toFixed(1) : String(Math.round(minutes));
+}
+
 export function costStatus(RED: NodeAPI, running: readonly TrackedTask[], config: ConfigNode | null, now = Date.now()): NodeStatus {
 	const budget = config?.budget?.();
 	if (budget?.exceeded) {
@@ -22,6 +27,6 @@ export function costStatus(RED: NodeAPI, running: readonly TrackedTask[], config
 	return {
 		fill: 'green',
 		shape: 'dot',
-		text: RED._('memories-live-start.status.running-billed', { count: running.length, minutes: meter.total_billed_minutes_estimate.toFixed(1) }),
+		text: RED._('memories-live-start.status.running-billed', { count: running.length, minutes: shortMinutes(meter.total_billed_minutes_estimate) }),
 	};
 }

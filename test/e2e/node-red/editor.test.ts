@@ -179,7 +179,8 @@ describe('the first example, deployed against the sandbox', () => {
 
 /** Every status text a node type can show, with its widest numbers. */
 function worstStatuses(type: string): string[] {
-	const worst: Record<string, string> = { count: '99', received: '9999', rejected: '9999', stopped: '99', missing: '99', ago: '59m' };
+	// minutes: a week of 4 streams, billed (the start node's meter shows whole minutes from 100 on).
+	const worst: Record<string, string> = { count: '99', received: '9999', rejected: '9999', stopped: '99', missing: '99', ago: '59m', minutes: '40320' };
 	const catalogue = JSON.parse(fs.readFileSync(path.join(ROOT, `node-red/src/nodes/locales/en-US/${type}.json`), 'utf8'))[type];
 	const reasons = Object.values<string>(catalogue.status.reason ?? {});
 	const texts = Object.values<unknown>(catalogue.status)
