@@ -1,6 +1,7 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type {
 	IHookFunctions,
+	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
@@ -8,13 +9,17 @@ import type {
 } from 'n8n-workflow';
 
 import { MAX_DURATION_LIMIT_MINUTES, MIN_SECRET_LENGTH } from '../../core';
+import { answerFormatFields } from '../shared/answer-format';
 import { FILTER_OPTIONS, streamFields } from '../shared/fields';
 import { CREDENTIAL_TYPE } from '../shared/transport';
+import { EVENT_EMIT_OPTIONS, eventOptions, eventProperties, getDeclaredFields } from './event-settings';
 import { startWatching, stopWatching, streamExists } from './lifecycle';
 import { receiveCallback } from './receiver';
 
 const watch = { show: { mode: ['watch'] } };
 const receive = { show: { mode: ['receive'] } };
+const byName = (a: { name?: string; displayName?: string }, b: { name?: string; displayName?: string }) =>
+	(a.displayName ?? a.name ?? '').localeCompare(b.displayName ?? b.name ?? '');
 
 export class MemoriesLiveVideoTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -91,13 +96,14 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				default: '',
 				displayOptions: receive,
 			},
+			...answerFormatFields(),
 			{
 				displayName: 'Emit',
 				name: 'emit',
 				type: 'options',
-				options: FILTER_OPTIONS,
+				options: [...FILTER_OPTIONS, ...EVENT_EMIT_OPTIONS].sort(byName),
 				default: 'all',
-				description: 'Which results start the workflow. Stream-ended items are always emitted.',
+				description: 'Which results start the workflow. Stream-ended items (or stream summaries) are always emitted.',
 			},
 			{
 				displayName: 'Keywords',
@@ -119,6 +125,7 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				description: 'A JavaScript regular expression, plain or as /pattern/flags',
 				displayOptions: { show: { emit: ['regex'] } },
 			},
+			...eventProperties,
 			{
 				displayName: 'Options',
 				name: 'options',
@@ -141,10 +148,13 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 						description:
 							'Whether to drop a result that arrives again for the same stream and frame window (delivery is not guaranteed to be exactly once)',
 					},
-				],
+					...eventOptions,
+				].sort(byName) as INodeProperties[],
 			},
 		],
 	};
+
+	methods = { loadOptions: { getDeclaredFields } };
 
 	webhookMethods = {
 		default: {

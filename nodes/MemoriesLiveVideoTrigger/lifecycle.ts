@@ -6,13 +6,14 @@ import type { IHookFunctions } from 'n8n-workflow';
 import {
 	MIN_SECRET_LENGTH,
 	MemoriesApiError,
-	compileFilter,
+	compileGateSettings,
 	generateSecret,
 	isStrongSecret,
 	secretDigest,
 	validateMaxDuration,
 	withCallbackToken,
 } from '../../core';
+import { composePrompt } from '../shared/answer-format';
 import { toNodeError } from '../shared/errors';
 import { readStreamFields } from '../shared/fields';
 import { streamClient } from '../shared/streams';
@@ -46,10 +47,10 @@ export async function streamExists(this: IHookFunctions): Promise<boolean> {
 	return readAndUpgradeWatchState(this) !== undefined && RESUMING.has(this.getActivationMode());
 }
 
-/** Refuses settings every callback would fail on (an invalid expression, no keywords). */
+/** Refuses settings every callback would fail on (an invalid expression, no keywords, a bad field list or rule…). */
 function checkFilterSettings(context: IHookFunctions): void {
 	try {
-		compileFilter(readGateSettings(context).filter);
+		compileGateSettings(readGateSettings(context));
 	} catch (error) {
 		throw toNodeError(context.getNode(), error);
 	}
@@ -82,8 +83,10 @@ export async function startWatching(this: IHookFunctions): Promise<boolean> {
 		const secret = pendingSecrets.get(key) ?? generateSecret();
 		let started;
 		try {
+			const parameter = (name: string, fallback: unknown) => this.getNodeParameter(name, fallback);
 			started = await client.start({
-				...readStreamFields((name, fallback) => this.getNodeParameter(name, fallback)),
+				...readStreamFields(parameter),
+				userPrompt: composePrompt(parameter),
 				callbackUrl: withCallbackToken(this.getNodeWebhookUrl('default') as string, secret),
 			});
 		} catch (error) {

@@ -1,9 +1,11 @@
 // Receives memories.ai callbacks on RED.httpNode, authenticated by the secret in this node's
-// callback URL; the core's result gate decides what goes out: results on output 1, stream ends
-// on output 2.
+// callback URL; the core's result gate decides what goes out: results (or episodes) on output 1,
+// stream ends (or summaries) on output 2, parse errors and stalls on output 3.
 import {
+	AnswerFormat,
 	CallbackCheck,
 	GateDecision,
+	LiveItem,
 	ResultGate,
 	buildCallbackUrl,
 	createMemoryGateStore,
@@ -16,12 +18,32 @@ import { toError } from '../lib/errors';
 import type { NodeAPI, NodeMessage, ResultsNode } from '../lib/red';
 import { addCallbackRoute } from '../lib/routes';
 import { Removal, TrackedTask, tasks } from '../lib/tasks';
+import { resultsGateSettings } from './gate-settings';
 import type { ResultsProperties } from './properties';
 import { ResultsStatus } from './results-status';
+import { StallWatch } from './stall-watch';
+
+/** Which output an item goes to: 0 results and episodes, 1 the stream's end, 2 parse errors and stalls. */
+export function outputOf(item: LiveItem): 0 | 1 | 2 {
+	switch (item.event) {
+		case 'stream_ended':
+		case 'stream_summary':
+			return 1;
+		case 'parse_error':
+		case 'stream_stalled':
+		case 'stream_resumed':
+			return 2;
+		default:
+			return 0;
+	}
+}
 
 export class ResultsController {
 	private readonly status: ResultsStatus;
 	private readonly removeRoute: () => void;
+	private readonly stalls: StallWatch | undefined;
+	/** Streams reported stalled and not heard from since, with their last callback (epoch ms), for the status. */
+	private readonly stalled = new Map<string, number>();
 
 	/** A controller for the node, or undefined when its settings keep it from receiving (shown on the node). */
 	static open(RED: NodeAPI, node: ResultsNode, props: ResultsProperties): ResultsController | undefined {
@@ -43,8 +65,7 @@ export class ResultsController {
 		}
 		let gate: ResultGate;
 		try {
-			const filter = { mode: props.emit || 'all', keywords: props.keywords, pattern: props.regex, caseSensitive: props.caseSensitive === true };
-			gate = createResultGate({ filter, ignoreDuplicates: props.ignoreDuplicates !== false }, createMemoryGateStore());
+			gate = createResultGate(resultsGateSettings(props), createMemoryGateStore());
 		} catch (error) {
 			return failed(error, 'bad-filter');
 		}
@@ -68,7 +89,21 @@ export class ResultsController {
 			unauthorised: () => this.status.countRejected(),
 		});
 		tasks.on('removed', this.onTaskRemoved);
+		tasks.on('added', this.onTaskAdded);
 		this.status = new ResultsStatus(RED, node);
+		this.stalls = gate.settings.stallSeconds > 0 ? new StallWatch(gate, (decision) => this.emit(decision)) : undefined;
+		// Streams already running for this node (started before a redeploy of it): billed from their
+		// start, watched for stalls from now (nothing was heard while this node did not exist).
+		const now = Date.now();
+		for (const task of tasks.list((t) => t.resultsNodeId === node.id && t.endedAt === undefined)) {
+			gate.started(task.taskId, task.startedAt, now);
+			this.stalls?.watch(task.taskId);
+		}
+	}
+
+	/** How answers are to be given: a start node that sends results here composes its prompt with it. */
+	answerFormat(): AnswerFormat {
+		return this.gate.settings.answerFormat;
 	}
 
 	/** The callback URL that delivers here, under the account's Public URL. */
@@ -79,6 +114,8 @@ export class ResultsController {
 
 	close(): void {
 		tasks.off('removed', this.onTaskRemoved);
+		tasks.off('added', this.onTaskAdded);
+		this.stalls?.close();
 		this.removeRoute();
 		this.status.close();
 	}
@@ -90,28 +127,59 @@ export class ResultsController {
 			return;
 		}
 		const { event } = check;
-		const decision = this.gate.receive(event, Date.now());
+		const now = Date.now();
+		const decision = this.gate.receive(event, now);
 		if (decision.kind === 'none' && decision.reason === 'duplicate') return;
 		if (event.ended) tasks.markEnded(event.taskId);
+		else this.stalls?.watch(event.taskId);
+		if (this.stalled.delete(event.taskId)) this.showStalls();
 		this.emit(decision);
-		this.status.countReceived(event.ended);
+		this.status.countReceived(event.ended, now);
 	}
 
-	/** A stream a start node stopped for its maximum duration ends here too, like in n8n. */
+	/** A stream a start node started for this node: its summary and stall clock count from its start. */
+	private readonly onTaskAdded = (task: TrackedTask) => {
+		if (task.resultsNodeId !== this.node.id) return;
+		this.gate.started(task.taskId, task.startedAt);
+		this.stalls?.watch(task.taskId);
+	};
+
+	/**
+	 * A stream a start node stopped for its maximum duration ends here too, like in n8n; one that
+	 * a stop node or the daily budget stopped ends its episode and sends its summary (if any).
+	 */
 	private readonly onTaskRemoved = (task: TrackedTask, removal: Removal) => {
-		if (removal.reason !== 'max_duration' || task.resultsNodeId !== this.node.id) return;
-		const stop = { taskId: task.taskId, reason: 'max_duration' as const, maxDurationMinutes: task.maxMinutes ?? 0 };
-		const decision = this.gate.stopped(stop, removal.outcome, Date.now());
+		if (task.resultsNodeId !== this.node.id) return;
+		const now = Date.now();
+		let decision: GateDecision;
+		if (removal.reason === 'max_duration') {
+			const stop = { taskId: task.taskId, reason: 'max_duration' as const, maxDurationMinutes: task.maxMinutes ?? 0 };
+			decision = this.gate.stopped(stop, removal.outcome, now);
+		} else {
+			decision = this.gate.ended(task.taskId, removal.reason, now);
+		}
+		if (this.stalled.delete(task.taskId)) this.showStalls();
 		if (decision.kind !== 'emit') return;
 		this.emit(decision);
 		this.status.streamStopped();
 	};
 
+	/** The status tells of stalls by the most recent last callback among the stalled streams. */
+	private showStalls(): void {
+		this.status.setStalled(this.stalled.size === 0 ? undefined : Math.max(...this.stalled.values()));
+	}
+
 	private emit(decision: GateDecision): void {
 		if (decision.kind !== 'emit') return;
 		for (const item of decision.items) {
 			const msg: NodeMessage = { payload: item, topic: item.task_id };
-			this.node.send(item.ended ? [null, msg] : [msg, null]);
+			// As short as the output's position allows: flows wired before output 3 existed see what they saw.
+			const output = outputOf(item);
+			this.node.send(output === 0 ? [msg, null] : output === 1 ? [null, msg] : [null, null, msg]);
+			if (item.event === 'stream_stalled') {
+				this.stalled.set(item.task_id, Date.parse(item.since));
+				this.showStalls();
+			}
 		}
 	}
 }

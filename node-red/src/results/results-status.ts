@@ -1,5 +1,6 @@
-// The results node's status: waiting, the count and the last result's age (or the refused count), or "ended". A busy
-// stream updates it at most once a second (every status goes to every open editor).
+// The results node's status: waiting, the count and the last result's age (or the refused count), "ended", or
+// "no result for 45s" once a stalled stream is all there was. A busy stream updates it at most once a second (every
+// status goes to every open editor).
 import type { Node, NodeAPI } from '../lib/red';
 
 const REFRESH_MS = 5000;
@@ -10,6 +11,8 @@ export class ResultsStatus {
 	private rejected = 0;
 	private lastResultAt: number | undefined;
 	private ended = false;
+	/** The most recent last callback among streams reported stalled (epoch ms); undefined: none stalled. */
+	private stalledSince: number | undefined;
 	private shownAt = 0;
 	private shownEnded: boolean | undefined;
 	private timer: NodeJS.Timeout | undefined;
@@ -28,12 +31,19 @@ export class ResultsStatus {
 		this.rejected++;
 	}
 
-	/** A callback taken: a result, or the end of a stream. Shown soon. */
-	countReceived(ended: boolean): void {
+	/** A callback taken (at `at`, the time the gate was given): a result, or the end of a stream. Shown soon. */
+	countReceived(ended: boolean, at = Date.now()): void {
 		this.received++;
-		this.lastResultAt = Date.now();
+		this.lastResultAt = at;
 		this.ended = ended;
 		this.showSoon();
+	}
+
+	/** Streams stalled now: the most recent last callback among them, or undefined. Shown now when it changes. */
+	setStalled(since: number | undefined): void {
+		if (since === this.stalledSince) return;
+		this.stalledSince = since;
+		this.show();
 	}
 
 	/** A stream this node's results belong to was stopped by its start node. Shown now. */
@@ -48,6 +58,14 @@ export class ResultsStatus {
 		this.shownAt = Date.now();
 		this.shownEnded = this.lastResultAt === undefined ? undefined : this.ended;
 		const { RED, node } = this;
+		const now = Date.now();
+		// A stalled stream shows when nothing else arrives either (one stream, typically); with
+		// other streams still sending, output 3 reports it and the counts stay.
+		if (this.stalledSince !== undefined && (this.lastResultAt === undefined || this.lastResultAt <= this.stalledSince)) {
+			const ago = this.age(now - (this.lastResultAt ?? this.stalledSince));
+			node.status({ fill: 'yellow', shape: 'ring', text: RED._('memories-live-results.status.stalled', { ago }) });
+			return;
+		}
 		if (this.lastResultAt === undefined) {
 			node.status({ fill: 'grey', shape: 'ring', text: RED._('memories-live-results.status.waiting') });
 			return;
@@ -55,7 +73,7 @@ export class ResultsStatus {
 		// Short enough to stay under the node (see the editor test): the refused count, once
 		// there is one, matters more than the age.
 		const key = this.ended ? 'ended' : this.rejected > 0 ? 'last-refused' : 'last';
-		const counts = { ago: this.age(Date.now() - this.lastResultAt), received: this.received, rejected: this.rejected };
+		const counts = { ago: this.age(now - this.lastResultAt), received: this.received, rejected: this.rejected };
 		node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text: RED._(`memories-live-results.status.${key}`, counts) });
 	}
 

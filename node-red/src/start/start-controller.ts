@@ -1,13 +1,29 @@
 // Starts analysing a live stream for each input message, remembers the task (the API cannot list
 // them), and stops its tasks on redeploy/shutdown (Stop on close) and at their maximum duration.
-import { InputError, StartInput, StreamClient, startOutput, validateMaxDuration, validatePublicUrl } from '../../../core';
+import {
+	AnswerFormat,
+	DAILY_BUDGET_LABEL,
+	InputError,
+	StartInput,
+	StreamClient,
+	composeUserPrompt,
+	startOutput,
+	validateMaxDuration,
+	validatePublicUrl,
+} from '../../../core';
 import { CLOSE_BUDGET_MS, stopOptionsBefore } from '../lib/close-budget';
 import { shortReason, toError } from '../lib/errors';
 import type { ConfigNode, Node, NodeAPI, NodeMessage, ResultsNode } from '../lib/red';
 import { streamClientOf } from '../lib/stream-client';
 import { Removal, TrackedTask, tasks } from '../lib/tasks';
+import { METER_REFRESH_MS, costStatus } from './cost-status';
 import { MaxDurationTimers } from './max-duration-timers';
 import type { MessageOverride, StartProperties } from './properties';
+
+/** The prompt to send: with JSON fields, our answer instruction after it (the core's composition). */
+function withAnswerInstruction(prompt: unknown, format: AnswerFormat | undefined): unknown {
+	return typeof prompt === 'string' && format?.mode === 'json' ? composeUserPrompt(prompt, format) : prompt;
+}
 
 export class StartController {
 	private readonly config: ConfigNode | null;
@@ -16,6 +32,8 @@ export class StartController {
 	/** Input messages still being handled (a start waiting for its answer, mostly). */
 	private readonly handling = new Set<Promise<void>>();
 	private closed = false;
+	/** Refreshes the cost meter while streams run. */
+	private meter: NodeJS.Timeout | undefined;
 	/** When this node's close must be over (set when it closes). */
 	private closeDeadline = Infinity;
 
@@ -57,6 +75,7 @@ export class StartController {
 		tasks.off('ended', this.onTaskEnded);
 		tasks.off('added', this.onTaskAdded);
 		this.timers.close();
+		clearInterval(this.meter);
 		this.node.status({});
 		const running = this.mine();
 		const config = this.config;
@@ -78,10 +97,15 @@ export class StartController {
 			const config = this.config;
 			if (!config) throw new InputError('Account', RED._('memories-live-start.errors.no-config'));
 			const pick = (name: MessageOverride) => (msg[name] !== undefined ? msg[name] : this.props[name]);
+			if (config.budgetProblem) throw new InputError(DAILY_BUDGET_LABEL, config.budgetProblem);
+			const budget = config.budget?.();
+			if (budget?.exceeded) {
+				throw new InputError(DAILY_BUDGET_LABEL, RED._('memories-live-start.events.errors.budget', { used: budget.used_minutes_estimate, budget: budget.budget_minutes }));
+			}
 			const callback = this.callbackUrlFor(msg, config);
 			const input: StartInput = {
 				rtmpUrl: pick('rtmpUrl'),
-				userPrompt: pick('userPrompt'),
+				userPrompt: withAnswerInstruction(pick('userPrompt'), callback.answerFormat),
 				systemPrompt: pick('systemPrompt'),
 				callbackUrl: callback.url,
 				thinking: pick('thinking'),
@@ -115,7 +139,7 @@ export class StartController {
 		}
 	}
 
-	private callbackUrlFor(msg: NodeMessage, config: ConfigNode): { url: unknown; resultsNodeId?: string } {
+	private callbackUrlFor(msg: NodeMessage, config: ConfigNode): { url: unknown; resultsNodeId?: string; answerFormat?: AnswerFormat } {
 		const { RED } = this;
 		if (msg.callbackUrl !== undefined) return { url: msg.callbackUrl };
 		if (this.props.callbackMode === 'url') return { url: this.props.callbackUrl };
@@ -125,7 +149,8 @@ export class StartController {
 		}
 		const publicUrl = validatePublicUrl(config.publicUrl);
 		if (!publicUrl) throw new InputError('Public URL', RED._('memories-live-start.errors.no-public-url'));
-		return { url: results.callbackUrl(publicUrl), resultsNodeId: results.id };
+		// Fields are declared once, on the results node that reads the answers.
+		return { url: results.callbackUrl(publicUrl), resultsNodeId: results.id, answerFormat: results.answerFormat?.() };
 	}
 
 	/**
@@ -173,13 +198,14 @@ export class StartController {
 
 	private showStatus(): void {
 		if (this.closed) return; // the status now belongs to the node that replaced this one
-		const { RED } = this;
-		const count = this.mine().filter((task) => task.endedAt === undefined).length;
-		this.node.status(
-			count > 0
-				? { fill: 'green', shape: 'dot', text: RED._('memories-live-start.status.running', { count }) }
-				: { fill: 'grey', shape: 'ring', text: RED._('memories-live-start.status.idle') },
-		);
+		const running = this.mine().filter((task) => task.endedAt === undefined);
+		this.node.status(costStatus(this.RED, running, this.config));
+		// Also while the daily budget is used up: the status clears when the next UTC day begins.
+		if (running.length > 0 || this.config?.budget?.()?.exceeded) this.meter ??= setInterval(() => this.showStatus(), METER_REFRESH_MS);
+		else {
+			clearInterval(this.meter);
+			this.meter = undefined;
+		}
 	}
 
 	private readonly onTaskRemoved = (task: TrackedTask, _removal: Removal) => {
