@@ -1,6 +1,7 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type {
 	IHookFunctions,
+	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
@@ -8,13 +9,17 @@ import type {
 } from 'n8n-workflow';
 
 import { MIN_SECRET_LENGTH } from '../../core';
+import { answerFormatFields } from '../shared/answer-format';
 import { FILTER_OPTIONS, stopAfterField, streamFields } from '../shared/fields';
 import { CREDENTIAL_TYPE } from '../shared/transport';
+import { EVENT_EMIT_OPTIONS, eventOptions, eventProperties, getDeclaredFields } from './event-settings';
 import { startWatching, stopWatching, streamExists } from './lifecycle';
 import { receiveCallback } from './receiver';
 
 const watch = { show: { mode: ['watch'] } };
 const receive = { show: { mode: ['receive'] } };
+const byName = (a: { name?: string; displayName?: string }, b: { name?: string; displayName?: string }) =>
+	(a.displayName ?? a.name ?? '').localeCompare(b.displayName ?? b.name ?? '');
 
 export class MemoriesLiveVideoTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -89,6 +94,7 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				default: '',
 				displayOptions: receive,
 			},
+			...answerFormatFields(),
 			{
 				displayName:
 					"The credential is optional here: with it, this trigger stops a stream at the first result past its Stop After deadline (set on the Start that started it) and emits a stream-ended item. Without it such results are still received, a warning is logged, and the stream bills until it is stopped elsewhere.",
@@ -101,9 +107,9 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				displayName: 'Emit',
 				name: 'emit',
 				type: 'options',
-				options: FILTER_OPTIONS,
+				options: [...FILTER_OPTIONS, ...EVENT_EMIT_OPTIONS].sort(byName),
 				default: 'all',
-				description: 'Which results start the workflow. Stream-ended items are always emitted.',
+				description: 'Which results start the workflow. Stream-ended items (or stream summaries) are always emitted.',
 			},
 			{
 				displayName: 'Keywords',
@@ -125,6 +131,7 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				description: 'A JavaScript regular expression, plain or as /pattern/flags',
 				displayOptions: { show: { emit: ['regex'] } },
 			},
+			...eventProperties,
 			{
 				displayName: 'Options',
 				name: 'options',
@@ -147,10 +154,13 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 						description:
 							'Whether to drop a result that arrives again for the same stream and frame window (delivery is not guaranteed to be exactly once)',
 					},
-				],
+					...eventOptions,
+				].sort(byName) as INodeProperties[],
 			},
 		],
 	};
+
+	methods = { loadOptions: { getDeclaredFields } };
 
 	webhookMethods = {
 		default: {

@@ -9,7 +9,7 @@ import {
 	MIN_SECRET_LENGTH,
 	MemoriesApiError,
 	StreamClient,
-	compileFilter,
+	compileGateSettings,
 	deadlineAfter,
 	isStrongSecret,
 	secretDigest,
@@ -17,6 +17,7 @@ import {
 	withCallbackToken,
 	withDeadline,
 } from '../../core';
+import { composePrompt } from '../shared/answer-format';
 import { toNodeError } from '../shared/errors';
 import { readStreamFields } from '../shared/fields';
 import { streamClient } from '../shared/streams';
@@ -49,10 +50,10 @@ export async function streamExists(this: IHookFunctions): Promise<boolean> {
 	return readAndUpgradeWatchState(this) !== undefined && RESUMING.has(this.getActivationMode());
 }
 
-/** Refuses settings every callback would fail on (an invalid expression, no keywords). */
+/** Refuses settings every callback would fail on (an invalid expression, no keywords, a bad field list or rule…). */
 function checkFilterSettings(context: IHookFunctions): void {
 	try {
-		compileFilter(readGateSettings(context).filter);
+		compileGateSettings(readGateSettings(context));
 	} catch (error) {
 		throw toNodeError(context.getNode(), error);
 	}
@@ -98,8 +99,10 @@ async function startOnce(context: IHookFunctions, client: StreamClient, minutes:
 	const sentAt = Date.now();
 	let started;
 	try {
+		const parameter = (name: string, fallback: unknown) => context.getNodeParameter(name, fallback);
 		started = await client.start({
-			...readStreamFields((name, fallback) => context.getNodeParameter(name, fallback)),
+			...readStreamFields(parameter),
+			userPrompt: composePrompt(parameter),
 			callbackUrl: withDeadline(withCallbackToken(context.getNodeWebhookUrl('default') as string, pending.secret), deadlineAfter(sentAt, minutes)),
 		});
 	} catch (error) {

@@ -10,11 +10,11 @@ import {
 	CallbackRejection,
 	ExpectedSecret,
 	GateDecision,
+	LiveItem,
 	OwnedStream,
 	ResultGate,
 	REFUSAL_REPORT_INTERVAL_MS,
 	RefusalTally,
-	ResultOutput,
 	StreamStop,
 	checkCallback,
 	createMemoryGateStore,
@@ -89,7 +89,7 @@ function acknowledge(context: IWebhookFunctions): void {
  * n8n answers (200, empty body: the webhook's responseData is 'noData') once it has registered the
  * execution, as for its Webhook node's "Respond Immediately".
  */
-function itemsOf(context: IWebhookFunctions, items: ResultOutput[], answered: boolean): IWebhookResponseData {
+function itemsOf(context: IWebhookFunctions, items: LiveItem[], answered: boolean): IWebhookResponseData {
 	const workflowData = [context.helpers.returnJsonArray(items.map((item) => ({ ...item })))];
 	return answered ? { noWebhookResponse: true, workflowData } : { workflowData };
 }

@@ -40,6 +40,16 @@ describe('Stop After: the deadline in the callback URL', () => {
 		expect(env.sandbox.task(taskId)!.state).toBe('stopped');
 	});
 
+	it('with summaries on, the deadline stop sends one stream_summary whose reason is max_duration', async () => {
+		await h.load(h.flow(h.configNode(env.sandbox), h.resultsNode({ config: 'cfg', summary: true }), h.helperNode('out'), h.helperNode('end')), h.CREDENTIALS);
+		const [end] = h.inboxes('end');
+		const taskId = startedElsewhere(past());
+		const summary = await end.next((m) => m.topic === taskId);
+		expect(summary.payload).toMatchObject({ event: 'stream_summary', reason: 'max_duration', summary: { reason: 'max_duration' } });
+		expect(env.sandbox.task(taskId)!.state).toBe('stopped');
+		expect(end.messages.filter((m) => m.topic === taskId)).toHaveLength(1);
+	});
+
 	it('without an account it cannot stop: results still arrive, and a warning says so (once)', async () => {
 		await h.load(h.flow(h.configNode(env.sandbox), h.resultsNode(), h.helperNode('out'), h.helperNode('end')), h.CREDENTIALS);
 		const [out] = h.inboxes('out');

@@ -38,8 +38,11 @@ export interface StartAttempt {
 	seen: string[];
 }
 
-/** Why a task left the registry: a stop, or the start node's stop at its maximum duration. */
-export type Removal = { reason: 'stopped' } | { reason: 'max_duration'; outcome: StopOutcome['outcome'] };
+/** Why a task left the registry: a stop, the start node's stop at its maximum duration, or its account's daily budget. */
+export type Removal =
+	| { reason: 'stopped' }
+	| { reason: 'max_duration'; outcome: StopOutcome['outcome'] }
+	| { reason: 'budget'; outcome: StopOutcome['outcome'] };
 
 /** Tasks reported ended are forgotten after this long without a stop. */
 const ENDED_RETENTION_MS = 24 * 60 * 60 * 1000;

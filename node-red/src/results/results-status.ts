@@ -1,6 +1,7 @@
-// The results node's status: waiting, the count and the last result's age (or the refused count), or "ended"; the
-// refused count and the reason as soon as a callback is refused, until the next result. A busy stream updates it at
-// most once a second (every status goes to every open editor).
+// The results node's status: waiting, the count and the last result's age (or the refused count), "ended", or
+// "no result for 45s" once a stalled stream is all there was; the refused count and the reason as soon as a callback
+// is refused, until the next result. A busy stream updates it at most once a second (every status goes to every open
+// editor).
 import type { CallbackRejection } from '../../../core';
 import type { Node, NodeAPI } from '../lib/red';
 
@@ -15,6 +16,8 @@ export class ResultsStatus {
 	private shownRefusedLast: CallbackRejection['httpStatus'] | undefined;
 	private lastResultAt: number | undefined;
 	private ended = false;
+	/** The most recent last callback among streams reported stalled (epoch ms); undefined: none stalled. */
+	private stalledSince: number | undefined;
 	private shownAt = 0;
 	private shownEnded: boolean | undefined;
 	private timer: NodeJS.Timeout | undefined;
@@ -35,13 +38,20 @@ export class ResultsStatus {
 		this.showSoon();
 	}
 
-	/** A callback taken: a result, or the end of a stream. Shown soon. */
-	countReceived(ended: boolean): void {
+	/** A callback taken (at `at`, the time the gate was given): a result, or the end of a stream. Shown soon. */
+	countReceived(ended: boolean, at = Date.now()): void {
 		this.received++;
 		this.refusedLast = undefined;
-		this.lastResultAt = Date.now();
+		this.lastResultAt = at;
 		this.ended = ended;
 		this.showSoon();
+	}
+
+	/** Streams stalled now: the most recent last callback among them, or undefined. Shown now when it changes. */
+	setStalled(since: number | undefined): void {
+		if (since === this.stalledSince) return;
+		this.stalledSince = since;
+		this.show();
 	}
 
 	/** A stream this node's results belong to was stopped by its start node. Shown now. */
@@ -57,11 +67,19 @@ export class ResultsStatus {
 		this.shownEnded = this.lastResultAt === undefined ? undefined : this.ended;
 		this.shownRefusedLast = this.refusedLast;
 		const { RED, node } = this;
+		const now = Date.now();
 		if (this.refusedLast !== undefined) {
 			// Refusals are what the user must see: results may be lost, or never arrive at all.
 			const reason = RED._(`memories-live-results.status.reason.${this.refusedLast}`);
 			const text = RED._('memories-live-results.status.refused', { rejected: this.rejected, reason });
 			node.status({ fill: this.received === 0 ? 'red' : 'yellow', shape: 'ring', text });
+			return;
+		}
+		// A stalled stream shows when nothing else arrives either (one stream, typically); with
+		// other streams still sending, output 3 reports it and the counts stay.
+		if (this.stalledSince !== undefined && (this.lastResultAt === undefined || this.lastResultAt <= this.stalledSince)) {
+			const ago = this.age(now - (this.lastResultAt ?? this.stalledSince));
+			node.status({ fill: 'yellow', shape: 'ring', text: RED._('memories-live-results.status.stalled', { ago }) });
 			return;
 		}
 		if (this.lastResultAt === undefined) {
@@ -71,7 +89,7 @@ export class ResultsStatus {
 		// Short enough to stay under the node (see the editor test): the refused count, once
 		// there is one, matters more than the age.
 		const key = this.ended ? 'ended' : this.rejected > 0 ? 'last-refused' : 'last';
-		const counts = { ago: this.age(Date.now() - this.lastResultAt), received: this.received, rejected: this.rejected };
+		const counts = { ago: this.age(now - this.lastResultAt), received: this.received, rejected: this.rejected };
 		node.status({ fill: this.ended ? 'blue' : 'green', shape: this.ended ? 'ring' : 'dot', text: RED._(`memories-live-results.status.${key}`, counts) });
 	}
 

@@ -1,10 +1,13 @@
 // Starts analysing a live stream for each input message, remembers the task (the API cannot list
 // them), and stops its tasks on redeploy/shutdown (Stop on close) and at their maximum duration.
 import {
+	AnswerFormat,
+	DAILY_BUDGET_LABEL,
 	InputError,
 	MemoriesApiError,
 	StartInput,
 	StreamClient,
+	composeUserPrompt,
 	deadlineAfter,
 	newStartId,
 	startOutput,
@@ -19,8 +22,14 @@ import { stopHiddenTask } from '../lib/hidden-tasks';
 import type { ConfigNode, Node, NodeAPI, NodeMessage, ResultsNode } from '../lib/red';
 import { streamClientOf } from '../lib/stream-client';
 import { Removal, TrackedTask, tasks } from '../lib/tasks';
+import { METER_REFRESH_MS, costStatus } from './cost-status';
 import { MaxDurationTimers } from './max-duration-timers';
 import type { MessageOverride, StartProperties } from './properties';
+
+/** The prompt to send: with JSON fields, our answer instruction after it (the core's composition). */
+function withAnswerInstruction(prompt: unknown, format: AnswerFormat | undefined): unknown {
+	return typeof prompt === 'string' && format?.mode === 'json' ? composeUserPrompt(prompt, format) : prompt;
+}
 
 export class StartController {
 	private readonly config: ConfigNode | null;
@@ -29,6 +38,8 @@ export class StartController {
 	/** Input messages still being handled (a start waiting for its answer, mostly). */
 	private readonly handling = new Set<Promise<void>>();
 	private closed = false;
+	/** Refreshes the cost meter while streams run. */
+	private meter: NodeJS.Timeout | undefined;
 	/** When this node's close must be over (set when it closes). */
 	private closeDeadline = Infinity;
 
@@ -70,6 +81,7 @@ export class StartController {
 		tasks.off('ended', this.onTaskEnded);
 		tasks.off('added', this.onTaskAdded);
 		this.timers.close();
+		clearInterval(this.meter);
 		this.node.status({});
 		const running = [...this.mine(), ...this.hiddenOfMine()];
 		const config = this.config;
@@ -92,13 +104,18 @@ export class StartController {
 			const config = this.config;
 			if (!config) throw new InputError('Account', RED._('memories-live-start.errors.no-config'));
 			const pick = (name: MessageOverride) => (msg[name] !== undefined ? msg[name] : this.props[name]);
+			if (config.budgetProblem) throw new InputError(DAILY_BUDGET_LABEL, config.budgetProblem);
+			const budget = config.budget?.();
+			if (budget?.exceeded) {
+				throw new InputError(DAILY_BUDGET_LABEL, RED._('memories-live-start.events.errors.budget', { used: budget.used_minutes_estimate, budget: budget.budget_minutes }));
+			}
 			const callback = this.callbackUrlFor(msg, config);
 			const maxMinutes = validateMaxDuration(pick('maxDuration'));
 			// The deadline and this start's marker travel in the callback URL (core/deadline.ts, core/hidden-tasks.ts).
 			const callbackUrl = withStartId(withDeadline(callback.url, deadlineAfter(Date.now(), maxMinutes)), startId);
 			const input: StartInput = {
 				rtmpUrl: pick('rtmpUrl'),
-				userPrompt: pick('userPrompt'),
+				userPrompt: withAnswerInstruction(pick('userPrompt'), callback.answerFormat),
 				systemPrompt: pick('systemPrompt'),
 				callbackUrl,
 				thinking: pick('thinking'),
@@ -168,7 +185,7 @@ export class StartController {
 			);
 	}
 
-	private callbackUrlFor(msg: NodeMessage, config: ConfigNode): { url: unknown; resultsNodeId?: string } {
+	private callbackUrlFor(msg: NodeMessage, config: ConfigNode): { url: unknown; resultsNodeId?: string; answerFormat?: AnswerFormat } {
 		const { RED } = this;
 		if (msg.callbackUrl !== undefined) return { url: msg.callbackUrl };
 		if (this.props.callbackMode === 'url') return { url: this.props.callbackUrl };
@@ -178,7 +195,8 @@ export class StartController {
 		}
 		const publicUrl = validatePublicUrl(config.publicUrl);
 		if (!publicUrl) throw new InputError('Public URL', RED._('memories-live-start.errors.no-public-url'));
-		return { url: results.callbackUrl(publicUrl), resultsNodeId: results.id };
+		// Fields are declared once, on the results node that reads the answers.
+		return { url: results.callbackUrl(publicUrl), resultsNodeId: results.id, answerFormat: results.answerFormat?.() };
 	}
 
 	/**
@@ -226,13 +244,14 @@ export class StartController {
 
 	private showStatus(): void {
 		if (this.closed) return; // the status now belongs to the node that replaced this one
-		const { RED } = this;
-		const count = this.mine().filter((task) => task.endedAt === undefined).length;
-		this.node.status(
-			count > 0
-				? { fill: 'green', shape: 'dot', text: RED._('memories-live-start.status.running', { count }) }
-				: { fill: 'grey', shape: 'ring', text: RED._('memories-live-start.status.idle') },
-		);
+		const running = this.mine().filter((task) => task.endedAt === undefined);
+		this.node.status(costStatus(this.RED, running, this.config));
+		// Also while the daily budget is used up: the status clears when the next UTC day begins.
+		if (running.length > 0 || this.config?.budget?.()?.exceeded) this.meter ??= setInterval(() => this.showStatus(), METER_REFRESH_MS);
+		else {
+			clearInterval(this.meter);
+			this.meter = undefined;
+		}
 	}
 
 	private readonly onTaskRemoved = (task: TrackedTask, _removal: Removal) => {

@@ -179,7 +179,8 @@ describe('the first example, deployed against the sandbox', () => {
 
 /** Every status text a node type can show, with its widest numbers. */
 function worstStatuses(type: string): string[] {
-	const worst: Record<string, string> = { count: '99', received: '9999', rejected: '9999', stopped: '99', missing: '99', ago: '59m' };
+	// minutes: a week of 4 streams, billed (the start node's meter shows whole minutes from 100 on).
+	const worst: Record<string, string> = { count: '99', received: '9999', rejected: '9999', stopped: '99', missing: '99', ago: '59m', minutes: '40320' };
 	const catalogue = JSON.parse(fs.readFileSync(path.join(ROOT, `node-red/src/nodes/locales/en-US/${type}.json`), 'utf8'))[type];
 	const reasons = Object.values<string>(catalogue.status.reason ?? {});
 	const texts = Object.values<unknown>(catalogue.status)
@@ -238,6 +239,57 @@ it('imports an example whose nodes are all valid, giving the results node a secr
 	expect(nodes.every((n) => n.valid)).toBe(true);
 	const secret = await browser.evaluate<string>("RED.nodes.filterNodes({ z: RED.workspaces.active(), type: 'memories-live-results' })[0].credentials.secret");
 	expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+});
+
+it("validates the results node's event settings and the account's budget with the core rules", async () => {
+	const check = (type: string, property: string, node: object, value: unknown) =>
+		browser.evaluate<string | boolean>(`RED.nodes.getType(${JSON.stringify(type)}).defaults.${property}.validate.call(${JSON.stringify(node)}, ${JSON.stringify(value)}, {})`);
+	const results = (property: string, node: object, value: unknown) => check('memories-live-results', property, node, value);
+	const declared = { answerFormat: 'json', emit: 'episodes', conditionType: 'fields', answerFields: [{ name: 'boiling_over', type: 'boolean' }] };
+	expect(await results('answerFields', declared, [{ name: 'a', type: 'boolean' }, { name: 'a', type: 'number' }])).toMatch(/^Field 2 \("a"\): Name "a" is used twice/);
+	expect(await results('answerFields', declared, [{ name: 'state', type: 'enum', options: '' }])).toMatch(/Options is empty/);
+	expect(await results('answerFields', { ...declared, answerFormat: 'text' }, [{ name: 'a a' }])).toBe(true);
+	expect(await results('rules', declared, [{ field: 'smoke', operator: 'is_true' }])).toMatch(/"smoke" is not a declared field/);
+	expect(await results('rules', declared, [{ field: 'boiling_over', operator: 'is_true' }])).toBe(true);
+	expect(await results('startAfterWindows', declared, 0)).toMatch(/^Start After \(Windows\) must be a whole number from 1 to 100/);
+	expect(await results('cooldownSeconds', declared, 100000)).toMatch(/^Cooldown \(Seconds\) must be a number from 0 to 86400/);
+	expect(await results('reminderMinutes', { emit: 'all' }, -5)).toBe(true);
+	expect(await results('stallSeconds', {}, 3)).toMatch(/^Stalled After \(Seconds\) must be 0 \(off\)/);
+	expect(await results('emit', {}, 'episodes')).toBe(true);
+	expect(await results('keywords', { emit: 'condition', conditionType: 'keywords' }, ' , ')).toMatch(/Keywords is empty/);
+	expect(await check('memories-live-config', 'dailyBudget', {}, 'lots')).toMatch(/^Daily Budget \(Stream-Minutes\) must be a number of minutes/);
+	expect(await check('memories-live-config', 'dailyBudget', {}, '')).toBe(true);
+});
+
+it('imports "Alert once when the pan boils over" valid; its results dialog shows and saves its fields and rules, inside the dialog', async () => {
+	const example = fs.readFileSync(path.join(ROOT, 'node-red/examples/04 - Alert once when the pan boils over.json'), 'utf8');
+	const thePan = "RED.nodes.filterNodes({ z: RED.workspaces.active(), type: 'memories-live-results' })[0]";
+	const nodes = await browser.evaluate<Array<{ type: string; valid: boolean }>>(
+		`RED.view.importNodes(${JSON.stringify(example)}, { addFlow: true }); RED.nodes.filterNodes({ z: RED.workspaces.active() }).filter(function (n) { return /^memories-live/.test(n.type); }).map(function (n) { return { type: n.type, valid: n.valid }; })`,
+	);
+	expect(nodes.map((n) => n.type).sort()).toEqual(['memories-live-results', 'memories-live-start', 'memories-live-stop']);
+	expect(nodes.every((n) => n.valid)).toBe(true);
+	const original = JSON.parse(example).find((n: { type: string }) => n.type === 'memories-live-results');
+	await browser.evaluate(`RED.editor.edit(${thePan}); true`);
+	await browser.until("$('#memories-live-results-fields').editableList('items').length === 3 && $('#memories-live-results-rules').editableList('items').length === 1");
+	await settle();
+	const shown = await browser.evaluate<{ names: string[]; types: string[]; rule: string[]; episodesShown: boolean; keywordsShown: boolean }>(`({
+		names: $('#memories-live-results-fields .memories-field-name').map(function () { return $(this).val(); }).get(),
+		types: $('#memories-live-results-fields .memories-field-type').map(function () { return $(this).val(); }).get(),
+		rule: [$('.memories-rule-field').val(), $('.memories-rule-operator').val()],
+		episodesShown: $('#node-input-startAfterWindows').is(':visible'),
+		keywordsShown: $('#node-input-keywords').is(':visible')
+	})`);
+	expect(shown).toEqual({ names: ['boiling_over', 'state', 'note'], types: ['boolean', 'enum', 'string'], rule: ['boiling_over', 'is_true'], episodesShown: true, keywordsShown: false });
+	expect(await browser.evaluate('measure.overflow("#dialog-form")')).toEqual([]);
+	// Choosing a field of another type offers that type's operators only.
+	const operators = await browser.evaluate<string[]>("$('.memories-rule-field').val('state').trigger('change'); $('.memories-rule-operator option').map(function () { return $(this).val(); }).get()");
+	expect(operators).toEqual(['equals', 'not_equals', 'is_one_of']);
+	await browser.evaluate("$('.memories-rule-field').val('boiling_over').trigger('change'); $('.memories-rule-operator').val('is_true').trigger('change'); $('#node-dialog-ok').click(); true");
+	await browser.until("!$('#memories-live-results-fields').length");
+	await settle();
+	const saved = await browser.evaluate<{ answerFields: unknown; rules: unknown }>(`(function (n) { return { answerFields: n.answerFields, rules: n.rules }; })(${thePan})`);
+	expect(saved).toEqual({ answerFields: original.answerFields, rules: original.rules });
 });
 
 it('raised no error in the browser (besides the offline flow library)', () => {

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_STOP_AFTER_MINUTES, deadlineAfter, startOutput, validateMaxDuration, withDeadline } from '../../../../core';
+import { answerFormatFields, composePrompt } from '../../../shared/answer-format';
 import { readStreamFields, stopAfterField, streamFields } from '../../../shared/fields';
 import { streamClient } from '../../../shared/streams';
 import type { ApiSession } from '../../../shared/transport';
@@ -30,6 +31,7 @@ export const startDescription: INodeProperties[] = [
 	] as const).map(([versions, minutes]) =>
 		stopAfterField({ show: { ...show, '@version': [...versions] } }, minutes, STOP_AFTER_HELP),
 	),
+	...answerFormatFields({ show }),
 	{
 		displayName:
 			'Every started stream is billed every 5 seconds until it is stopped or its source ends. Keep the task ID from the output and stop the stream with the Stop operation.',
@@ -41,7 +43,8 @@ export const startDescription: INodeProperties[] = [
 ];
 
 export async function executeStart(this: IExecuteFunctions, itemIndex: number, session: ApiSession): Promise<IDataObject> {
-	const fields = readStreamFields((name, fallback) => this.getNodeParameter(name, itemIndex, fallback));
+	const parameter = (name: string, fallback: unknown) => this.getNodeParameter(name, itemIndex, fallback);
+	const fields = { ...readStreamFields(parameter), userPrompt: composePrompt(parameter) };
 	const minutes = validateMaxDuration(this.getNodeParameter('maxDurationMinutes', itemIndex, 0));
 	const callbackUrl = withDeadline(this.getNodeParameter('callbackUrl', itemIndex, ''), deadlineAfter(Date.now(), minutes));
 	const started = await streamClient(this, session).start({ ...fields, callbackUrl });
