@@ -9,10 +9,12 @@ import type { CallbackEvent } from './callback';
 import { Status } from './contract';
 import { normaliseText } from './filter';
 import { DELIVERIES_REMEMBERED, GateStore, StreamMemory } from './gate-store';
+import { deadlineStop } from './deadline';
 import { endStream, nextStallCheck, recordStart, reportStall, windowEvents } from './gate-events';
 import { CompiledGateSettings, GateSettings, compileGateSettings } from './gate-settings';
+import { TaskClaim, hiddenTaskStop, ownerClaim } from './hidden-tasks';
 import type { LiveItem } from './items';
-import { maxDurationEndEvent, maxDurationExceeded } from './max-duration';
+import { maxDurationEndEvent } from './max-duration';
 import type { StopOutcome } from './response';
 import { resultOutput } from './outputs';
 import { streamEndReason } from './summary';
@@ -31,9 +33,12 @@ export interface OwnedStream {
 
 /** A stream the host should stop, and why. */
 export type StreamStop =
-	/** A result arrived once the owned stream had run for its maximum duration. */
-	| { taskId: string; reason: 'max_duration'; maxDurationMinutes: number }
-	/** The owner's secret, another task: a start whose answer was lost. Nobody else can stop it. */
+	/**
+	 * A result arrived past the stream's deadline (deadline.ts): the one its URL carries, or the
+	 * owned stream's maximum duration (`maxDurationMinutes` then says which).
+	 */
+	| { taskId: string; reason: 'max_duration'; stopAt: number; maxDurationMinutes?: number }
+	/** A task one of our starts created and nobody tracks: a start whose answer was lost (hidden-tasks.ts). */
 	| { taskId: string; reason: 'not_owned' };
 
 export type GateDecision =
@@ -46,8 +51,11 @@ export type GateDecision =
 export interface ResultGate {
 	/** The settings as compiled (the answer format, for a start that composes the prompt). */
 	readonly settings: CompiledGateSettings;
-	/** @param owned the stream the host owns, if it owns one; results of other tasks are then stopped */
-	receive(event: CallbackEvent, now: number, owned?: OwnedStream): GateDecision;
+	/**
+	 * @param owned the stream the host owns, if it owns one; results of other tasks are then stopped
+	 * @param claim what the host knows of the task otherwise (hidden-tasks.ts), e.g. a lost start's marker
+	 */
+	receive(event: CallbackEvent, now: number, owned?: OwnedStream, claim?: TaskClaim): GateDecision;
 	/** After the host stopped a stream (for a `stop` decision, or by its own timer): what to emit. */
 	stopped(stop: StreamStop, outcome: StopOutcome['outcome'], now: number): GateDecision;
 	/**
@@ -118,20 +126,22 @@ export function createResultGate(settings: GateSettings, store: GateStore): Resu
 	return {
 		settings: compiled,
 
-		receive(event, now, owned) {
+		receive(event, now, owned, claim) {
 			const memory = store.get(event.taskId) ?? { seen: [] };
 			const key = settings.ignoreDuplicates ? deliveryKey(event) : undefined;
 			if (key !== undefined && memory.seen.includes(key)) return none('duplicate');
 			const seen = key === undefined ? memory.seen : [...memory.seen, key].slice(-DELIVERIES_REMEMBERED);
 
-			if (owned && event.taskId !== owned.taskId) {
+			const hidden = hiddenTaskStop(event, claim ?? ownerClaim(event, owned));
+			if (hidden) {
 				remember(event.taskId, { ...memory, seen });
-				return { kind: 'stop', taskId: event.taskId, reason: 'not_owned' };
+				return { kind: 'stop', ...hidden };
 			}
 			if (event.ended) return finish(memory, seen, event, streamEndReason(event.status), now, resultOutput(event) as LiveItem);
-			if (owned && maxDurationExceeded(owned.startedAt, owned.maxDurationMinutes, now)) {
+			const due = deadlineStop(event, now, owned);
+			if (due) {
 				remember(event.taskId, { ...memory, seen });
-				return { kind: 'stop', taskId: owned.taskId, reason: 'max_duration', maxDurationMinutes: owned.maxDurationMinutes };
+				return { kind: 'stop', ...due };
 			}
 			const startedAt = memory.startedAt ?? (owned?.taskId === event.taskId ? owned.startedAt : undefined);
 			const next: StreamMemory = { ...memory, seen, ...(startedAt === undefined ? {} : { startedAt }) };
@@ -150,7 +160,7 @@ export function createResultGate(settings: GateSettings, store: GateStore): Resu
 			// Only the stop that actually ended the stream reports it: "not found" means it had ended already.
 			if (stop.reason !== 'max_duration' || outcome !== 'stopped') return none('not_running');
 			const memory = store.get(stop.taskId) ?? { seen: [] };
-			const end = maxDurationEndEvent(stop.taskId, stop.maxDurationMinutes, now);
+			const end = maxDurationEndEvent(stop.taskId, stop, now);
 			return finish(memory, memory.seen, end, 'max_duration', now, resultOutput(end, 'max_duration') as LiveItem);
 		},
 

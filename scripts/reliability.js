@@ -65,6 +65,18 @@ function summary(records) {
 	}
 	for (const r of of('load', 'node-red')) add('Load: 10,000 at ≈500/s, 0 lost, 0 duplicated', 'Node-RED', `${r.callbacks} at ${r.achievedRatePerSecond}/s: ${r.lost} lost, ${r.duplicated} duplicated, answer p99 ${r.latencyMs?.p99} ms`);
 	for (const r of of('load', 'n8n')) add('Load: sustained rate with nothing lost', `n8n, ${r.case}`, `${r.sustainedRate}/s sustained (executions keep up); highest offered rate without loss ${r.highestRateWithoutLoss}/s`);
+	for (const r of [...of('variants-deliveries', 'node-red'), ...of('variants-deliveries', 'n8n')]) {
+		add('Variants: every delivery variant read, none refused, each emitted once as sent (times in UTC)', r.host === 'n8n' ? 'n8n' : `Node-RED ${r.nodeRed}`,
+			`${r.callbacks} callbacks (${r.variantsCovered} variants, mixes of up to 4) with the host in ${r.hostTimeZone}: ${r.refused} refused, ${r.emitted} emitted, ${r.emittedNotAsSent} not as sent`);
+	}
+	for (const r of [...of('variants-redirects', 'node-red'), ...of('variants-redirects', 'n8n')]) {
+		add('Variants: a redirect is an error, the key never leaves the Base URL', r.host === 'n8n' ? 'n8n' : `Node-RED ${r.nodeRed}`, `${r.cases} redirect cases: ${r.foreignRequests} requests reached the other origin (${r.foreignWithKey} with a key), ${r.tasksLeftRunning ?? 0} tasks left running`);
+	}
+	for (const r of [...of('variants-retry-after', 'node-red'), ...of('variants-retry-after', 'n8n')]) {
+		add('Variants: Retry-After honoured within the budget', r.host === 'n8n' ? 'n8n' : `Node-RED ${r.nodeRed}`, (r.table ?? []).map((row) => `${row.retryAfterS} s (${row.form}${row.where ? `, ${row.where}` : ''}): waited ${row.waitedMs} ms, ${row.outcome ?? (row.stopped ? 'stopped' : 'not stopped')}`).join('; '));
+	}
+	for (const r of of('variants-lost-starts', 'node-red')) add('Variants: hidden tasks of lost starts stopped', `Node-RED ${r.nodeRed}`, `${r.lostStarts} lost starts, ${r.hiddenTasks} hidden tasks, ${r.stoppedByTheirFirstResult} stopped by their first result, ${r.resultsReachingTheFlow} results in the flow, ${r.runningAfter} left running`);
+	for (const r of of('variants-lost-starts', 'n8n')) add('Variants: lost start answers at activation leave at most one task', 'n8n', `${r.sequences} sequences, at most ${r.maxRunningAfterwards} task running afterwards`);
 	const leaks = of('leaks');
 	const n8nLeaks = leaks.filter((r) => r.host === 'n8n');
 	if (n8nLeaks.length) add('Secrets: 0 hits where they do not belong', 'n8n', `${sum(n8nLeaks.map((r) => r.illegitimate))} illegitimate hits`);

@@ -224,7 +224,7 @@ describe('stream ends', () => {
 		for (const { event, at } of script(1).slice(0, 9)) gate().receive(event, at, owned);
 		const late = windowAt(13, answer(true));
 		const decision = gate().receive(late.event, T0 + 61000, owned);
-		expect(decision).toEqual({ kind: 'stop', taskId: 't1', reason: 'max_duration', maxDurationMinutes: 1 });
+		expect(decision).toEqual({ kind: 'stop', taskId: 't1', reason: 'max_duration', stopAt: T0 - 2000 + 60000, maxDurationMinutes: 1 });
 		if (decision.kind !== 'stop') throw new Error('expected a stop');
 		const after = gate().stopped(decision, 'stopped', T0 + 62000);
 		expect(after.kind === 'emit' && after.items.map((i) => i.event)).toEqual(['episode_ended', 'stream_summary']);

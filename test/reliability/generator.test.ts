@@ -24,7 +24,8 @@ function coreAnswer(c: FuzzCase) {
 	const target = TARGETS.find((t) => t.name === c.target)!;
 	const token = tokenOf(c.path);
 	return checkCallback(
-		{ method: c.method, contentType: c.headers['content-type'], query: token === undefined ? {} : { token }, body: c.body === undefined ? undefined : { raw: c.body } },
+		// The request target too, as both hosts hand it over (the service may append its own query).
+		{ method: c.method, contentType: c.headers['content-type'], query: token === undefined ? {} : { token }, url: c.path, body: c.body === undefined ? undefined : { raw: c.body } },
 		[target.secret],
 	);
 }

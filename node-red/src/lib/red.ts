@@ -46,6 +46,8 @@ export interface NodeAPI {
 		getNode(id: string): Node | null;
 	};
 	httpNode?: ExpressApp;
+	/** The runtime's admin app (mounted inside the editor API's app, see raw-bodies.ts). */
+	httpAdmin?: unknown;
 	settings: { httpNodeRoot?: string | false; httpNodeMiddleware?: Handler | Handler[]; [key: string]: unknown };
 	_(key: string, substitutions?: Record<string, unknown>): string;
 	log: { info(m: string): void; warn(m: string): void; debug(m: string): void };

@@ -12,6 +12,11 @@ export interface ResultsProperties extends NodeDef {
 	caseSensitive?: boolean;
 	/** Missing (older flows): on. */
 	ignoreDuplicates?: boolean;
+	/**
+	 * Optional: the memories-live-config node that stops streams started elsewhere (by n8n, another
+	 * Node-RED) at their Stop After deadline. Streams started here are stopped with their own account.
+	 */
+	config?: string;
 	// Events (issue 13); every one missing in older flows, which then work as before.
 	/** `text` (missing) or `json`: answers read as the declared fields. */
 	answerFormat?: 'text' | 'json';

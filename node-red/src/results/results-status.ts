@@ -1,6 +1,8 @@
 // The results node's status: waiting, the count and the last result's age (or the refused count), "ended", or
-// "no result for 45s" once a stalled stream is all there was. A busy stream updates it at most once a second (every
-// status goes to every open editor).
+// "no result for 45s" once a stalled stream is all there was; the refused count and the reason as soon as a callback
+// is refused, until the next result. A busy stream updates it at most once a second (every status goes to every open
+// editor).
+import type { CallbackRejection } from '../../../core';
 import type { Node, NodeAPI } from '../lib/red';
 
 const REFRESH_MS = 5000;
@@ -9,6 +11,9 @@ const MIN_INTERVAL_MS = 1000;
 export class ResultsStatus {
 	private received = 0;
 	private rejected = 0;
+	/** The HTTP status of the last refusal, while the latest callback was a refused one. */
+	private refusedLast: CallbackRejection['httpStatus'] | undefined;
+	private shownRefusedLast: CallbackRejection['httpStatus'] | undefined;
 	private lastResultAt: number | undefined;
 	private ended = false;
 	/** The most recent last callback among streams reported stalled (epoch ms); undefined: none stalled. */
@@ -26,14 +31,17 @@ export class ResultsStatus {
 		this.show();
 	}
 
-	/** A callback refused (it is only counted: the next status shows it). */
-	countRejected(): void {
+	/** A callback refused: the first one shown at once, later ones soon (at most once a second). */
+	countRejected(httpStatus: CallbackRejection['httpStatus']): void {
 		this.rejected++;
+		this.refusedLast = httpStatus;
+		this.showSoon();
 	}
 
 	/** A callback taken (at `at`, the time the gate was given): a result, or the end of a stream. Shown soon. */
 	countReceived(ended: boolean, at = Date.now()): void {
 		this.received++;
+		this.refusedLast = undefined;
 		this.lastResultAt = at;
 		this.ended = ended;
 		this.showSoon();
@@ -57,8 +65,16 @@ export class ResultsStatus {
 		this.timer = undefined;
 		this.shownAt = Date.now();
 		this.shownEnded = this.lastResultAt === undefined ? undefined : this.ended;
+		this.shownRefusedLast = this.refusedLast;
 		const { RED, node } = this;
 		const now = Date.now();
+		if (this.refusedLast !== undefined) {
+			// Refusals are what the user must see: results may be lost, or never arrive at all.
+			const reason = RED._(`memories-live-results.status.reason.${this.refusedLast}`);
+			const text = RED._('memories-live-results.status.refused', { rejected: this.rejected, reason });
+			node.status({ fill: this.received === 0 ? 'red' : 'yellow', shape: 'ring', text });
+			return;
+		}
 		// A stalled stream shows when nothing else arrives either (one stream, typically); with
 		// other streams still sending, output 3 reports it and the counts stay.
 		if (this.stalledSince !== undefined && (this.lastResultAt === undefined || this.lastResultAt <= this.stalledSince)) {
@@ -94,10 +110,11 @@ export class ResultsStatus {
 		this.node.status({});
 	}
 
-	/** At once when the state shown changes, else at most once a second. */
+	/** At once when the state shown changes (an end, the first refusal), else at most once a second. */
 	private showSoon(): void {
 		const wait = this.shownAt + MIN_INTERVAL_MS - Date.now();
-		if (this.shownEnded !== this.ended || wait <= 0) this.show();
+		const firstRefusal = this.rejected === 1 && this.refusedLast !== undefined && this.shownRefusedLast === undefined;
+		if (this.shownEnded !== this.ended || firstRefusal || wait <= 0) this.show();
 		else this.timer ??= setTimeout(() => this.show(), wait);
 	}
 }

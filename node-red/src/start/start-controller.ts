@@ -4,15 +4,21 @@ import {
 	AnswerFormat,
 	DAILY_BUDGET_LABEL,
 	InputError,
+	MemoriesApiError,
 	StartInput,
 	StreamClient,
 	composeUserPrompt,
+	deadlineAfter,
+	newStartId,
 	startOutput,
 	validateMaxDuration,
 	validatePublicUrl,
+	withDeadline,
+	withStartId,
 } from '../../../core';
 import { CLOSE_BUDGET_MS, stopOptionsBefore } from '../lib/close-budget';
 import { shortReason, toError } from '../lib/errors';
+import { stopHiddenTask } from '../lib/hidden-tasks';
 import type { ConfigNode, Node, NodeAPI, NodeMessage, ResultsNode } from '../lib/red';
 import { streamClientOf } from '../lib/stream-client';
 import { Removal, TrackedTask, tasks } from '../lib/tasks';
@@ -77,7 +83,7 @@ export class StartController {
 		this.timers.close();
 		clearInterval(this.meter);
 		this.node.status({});
-		const running = this.mine();
+		const running = [...this.mine(), ...this.hiddenOfMine()];
 		const config = this.config;
 		// Starts still waiting for their answer stop their stream as soon as it comes (see start):
 		// wait for them too, or a shutdown would leave those streams running.
@@ -93,6 +99,7 @@ export class StartController {
 
 	private async start(msg: NodeMessage, send: (msg: NodeMessage) => void, done: (err?: Error) => void): Promise<void> {
 		const { RED, node } = this;
+		const startId = newStartId();
 		try {
 			const config = this.config;
 			if (!config) throw new InputError('Account', RED._('memories-live-start.errors.no-config'));
@@ -103,18 +110,28 @@ export class StartController {
 				throw new InputError(DAILY_BUDGET_LABEL, RED._('memories-live-start.events.errors.budget', { used: budget.used_minutes_estimate, budget: budget.budget_minutes }));
 			}
 			const callback = this.callbackUrlFor(msg, config);
+			const maxMinutes = validateMaxDuration(pick('maxDuration'));
+			// The deadline and this start's marker travel in the callback URL (core/deadline.ts, core/hidden-tasks.ts).
+			const callbackUrl = withStartId(withDeadline(callback.url, deadlineAfter(Date.now(), maxMinutes)), startId);
 			const input: StartInput = {
 				rtmpUrl: pick('rtmpUrl'),
 				userPrompt: withAnswerInstruction(pick('userPrompt'), callback.answerFormat),
 				systemPrompt: pick('systemPrompt'),
-				callbackUrl: callback.url,
+				callbackUrl,
 				thinking: pick('thinking'),
 			};
-			const maxMinutes = validateMaxDuration(pick('maxDuration'));
+			tasks.beginStart({ startId, startNodeId: node.id, configId: config.id, resultsNodeId: callback.resultsNodeId, at: Date.now() });
 			// "starting" once the request goes out: input the core refuses never shows it.
-			const started = await streamClientOf(RED, config, () => {
-				node.status({ fill: 'yellow', shape: 'dot', text: RED._('memories-live-start.status.starting') });
-			}).start(input);
+			let started;
+			try {
+				started = await streamClientOf(RED, config, () => {
+					node.status({ fill: 'yellow', shape: 'dot', text: RED._('memories-live-start.status.starting') });
+				}).start(input);
+			} catch (error) {
+				await this.startFailed(startId, error);
+				throw error;
+			}
+			tasks.endStart(startId);
 			const task: TrackedTask = {
 				taskId: started.taskId,
 				startNodeId: node.id,
@@ -137,6 +154,35 @@ export class StartController {
 			if (!this.closed) node.status({ fill: 'red', shape: 'ring', text: shortReason(error) });
 			done(toError(error, this.secrets()));
 		}
+	}
+
+	/**
+	 * A start whose answer was lost may have left a task nobody knows: kept as a lost attempt, so
+	 * that the results its task sends get it stopped (core/hidden-tasks.ts), and stopped now if its
+	 * results already came while the answer was awaited.
+	 */
+	private async startFailed(startId: string, error: unknown): Promise<void> {
+		if (!(error instanceof MemoriesApiError && error.mayHaveStarted)) {
+			tasks.endStart(startId);
+			return;
+		}
+		const attempt = tasks.loseStart(startId);
+		if (!attempt || !this.config) return;
+		this.node.warn(this.RED._('memories-live-start.log.start-lost', { startId }));
+		for (const taskId of attempt.seen.filter((id) => !tasks.get(id))) {
+			await stopHiddenTask(this.RED, this.node, 'memories-live-start', this.client(), attempt, taskId, this.secrets());
+		}
+	}
+
+	/** Tasks whose results showed they came from this node's starts still awaiting (or lost) their answer. */
+	private hiddenOfMine(): TrackedTask[] {
+		return tasks
+			.startAttempts((attempt) => attempt.startNodeId === this.node.id)
+			.flatMap((attempt) =>
+				attempt.seen
+					.filter((taskId) => !tasks.get(taskId))
+					.map((taskId) => ({ taskId, startNodeId: attempt.startNodeId, configId: attempt.configId, resultsNodeId: attempt.resultsNodeId, startedAt: attempt.at })),
+			);
 	}
 
 	private callbackUrlFor(msg: NodeMessage, config: ConfigNode): { url: unknown; resultsNodeId?: string; answerFormat?: AnswerFormat } {

@@ -28,8 +28,8 @@ export type MalformedCategory =
 
 /**
  * Requests a receiver must accept: `valid` is the documented callback in the forms a sender may
- * give it. (Issue 11 adds `variant`: what the service may plausibly send beyond the documented
- * shape, accepted once the secret matched.)
+ * give it, and what the service may plausibly send beyond it (its `variant_…` shapes), accepted
+ * once the secret matched.
  */
 export type AcceptedCategory = 'valid';
 
@@ -133,6 +133,8 @@ export interface AcceptedShape {
 	ownTaskId?: boolean;
 	/** Ends its stream: not for a target bound to one stream (that would end the watch). */
 	endsStream?: boolean;
+	/** Carries no frame window (no timestamp): not for a target bound to one stream (two would look alike). */
+	noFrameWindow?: boolean;
 	notFor?: Partial<Record<Host, string>>;
 }
 

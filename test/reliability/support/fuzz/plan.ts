@@ -109,7 +109,7 @@ export function planFuzz(options: PlanOptions): FuzzPlan {
 					: `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Ty`;
 			cases.push({ ...request(variant, { method: 'RAW', raw }), category, verdict: { kind: 'abort' } });
 		} else if (category === 'valid') {
-			const shapes = forHost(host, acceptedShapes(mark(n))[category]).filter((s: AcceptedShape) => !target.taskId || (!s.ownTaskId && !s.endsStream));
+			const shapes = forHost(host, acceptedShapes(mark(n))[category]).filter((s: AcceptedShape) => !target.taskId || (!s.ownTaskId && !s.endsStream && !s.noFrameWindow));
 			const shape = random.pick(shapes);
 			const { draft, result } = shape.build(context);
 			const c: FuzzCase = { ...request(shape.name, draft), category, verdict: { kind: 'accept', result }, marker: `#${options.seed}-${n}` };
