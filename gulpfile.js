@@ -45,8 +45,10 @@ function remove(...dirs) {
 	for (const dir of dirs) fs.rmSync(path.join(root, dir), { recursive: true, force: true });
 }
 
+// build/ also holds what test runs leave (reliability records, screenshots, logs): a rebuild
+// between two suites must not lose the first one's records, so only compiled output goes.
 function clean(done) {
-	remove('dist', 'build', 'node-red/dist', 'node-red/resources');
+	remove('dist', 'build/sandbox', 'node-red/dist', 'node-red/resources');
 	done();
 }
 

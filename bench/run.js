@@ -21,10 +21,11 @@ const SECTIONS = {
 	'node-red': { file: './node-red-http', heading: '1. Node-RED results node vs core `http in` and raw `node:http`' },
 	n8n: { file: './n8n-webhook', heading: '2. n8n trigger vs the built-in Webhook node' },
 	scale: { file: './sandbox-scale', heading: '5. Sandbox scale' },
+	events: { file: './events', heading: '6. Events: items per stream-hour (every result vs on change vs condition vs episodes) and the receiver\'s cost' },
 };
-const ORDER = ['node-red', 'n8n', 'client', 'footprint', 'scale'];
+const ORDER = ['node-red', 'n8n', 'client', 'footprint', 'scale', 'events'];
 // Quick runs the same method with less time (for trying the bench, not for figures to keep).
-const RUN_ORDER = ['footprint', 'client', 'node-red', 'n8n', 'scale'];
+const RUN_ORDER = ['footprint', 'client', 'node-red', 'n8n', 'scale', 'events'];
 
 function parseArgs(argv) {
 	const o = { quick: false, only: undefined, out: undefined, root: ROOT, record: undefined };
@@ -63,6 +64,7 @@ function settings(quick) {
 				client: { calls: 1000, rounds: 5 },
 				footprint: { samples: 5 },
 				scale: { steps: [250, 500, 1000, 2000, 4000, 6000, 8000, 12000, 16000], stepMs: 8000, confirmMs: 20000, warmupMs: 3000 },
+				events: { frames: 360, intervalMs: { nodeRed: 20, n8n: 50 }, duration: 3, rounds: 2, connections: 10 },
 			}
 		: {
 				'node-red': { duration: 5, rounds: 5, connections: 10 },
@@ -70,6 +72,7 @@ function settings(quick) {
 				client: { calls: 1000, rounds: 15 },
 				footprint: { samples: 11 },
 				scale: { steps: [250, 500, 1000, 2000, 4000, 6000, 8000, 12000, 16000], stepMs: 15000, confirmMs: 60000, warmupMs: 3000 },
+				events: { frames: 720, intervalMs: { nodeRed: 20, n8n: 100 }, duration: 5, rounds: 5, connections: 10 },
 			};
 }
 

@@ -1,6 +1,6 @@
 // Every API failure as one MemoriesApiError: what happened and what to do next, in the user's
 // terms, per kind of failure.
-import { Backoff, Limits, MAX_CONCURRENT_STREAMS } from './contract';
+import { Backoff, DEFAULT_BASE_URL, Limits, MAX_CONCURRENT_STREAMS } from './contract';
 import { ApiErrorKind, MemoriesApiError, Operation } from './errors';
 import { redact } from './secrets';
 
@@ -98,7 +98,27 @@ function adviceFor(kind: ApiErrorKind, operation: Operation, label: string): Adv
 				summary: `Could not reach memories.ai to ${operation} (${label}).`,
 				advice: 'Check the Base URL and the network between this server and memories.ai, then try again.',
 			};
+		case 'redirect':
+			// Not a lost answer: the request was refused elsewhere, and following it would send the key there.
+			return {
+				kind,
+				retryable: false,
+				summary: `The Base URL answered ${operation} with ${label}.`,
+				advice: `${REDIRECT_NOT_FOLLOWED} ${
+					operation === 'start'
+						? 'No stream was started.'
+						: 'The stream was not stopped and may still be running and billing: stop it again once the Base URL is right.'
+				} ${CORRECT_BASE_URL}`,
+			};
 	}
+}
+
+export const REDIRECT_NOT_FOLLOWED = 'The API key is only ever sent to the Base URL, so the redirect was not followed.';
+export const CORRECT_BASE_URL = `Correct the Base URL (the n8n credential, or the Node-RED account): it must be the address where the API answers itself, e.g. ${DEFAULT_BASE_URL}.`;
+
+/** What an error says about how long the service asked to wait, e.g. " (retry after 3 s)". */
+function retryAfterNote(retryAfterMs: number | undefined): string {
+	return retryAfterMs === undefined ? '' : ` It asked to wait ${Math.ceil(retryAfterMs / 1000)} s before the next try (Retry-After).`;
 }
 
 export interface ApiErrorOptions {
@@ -115,6 +135,10 @@ export interface ApiErrorOptions {
 	mayHaveStarted: boolean;
 	/** Values that must never appear in the error (the API key, the callback's secret). */
 	secrets?: readonly string[];
+	/** A redirect's target as it may be shown (see `redirectTarget`). */
+	redirectTo?: string;
+	/** The service's `Retry-After`, in ms. */
+	retryAfterMs?: number;
 }
 
 export function apiError(options: ApiErrorOptions): MemoriesApiError {
@@ -125,12 +149,14 @@ export function apiError(options: ApiErrorOptions): MemoriesApiError {
 	return new MemoriesApiError({
 		...advice,
 		// A lost answer to start may hide a billed task: say so first, then how to retry.
-		advice: startUnknown ? `${MAY_HAVE_STARTED} ${advice.advice}` : advice.advice,
+		advice: `${startUnknown ? `${MAY_HAVE_STARTED} ` : ''}${advice.advice}${retryAfterNote(options.retryAfterMs)}`,
 		summary: message ? `${advice.summary.slice(0, -1)}: "${message}".` : advice.summary,
 		operation,
 		code,
 		httpStatus,
 		apiMessage: message,
 		mayHaveStarted: startUnknown,
+		redirectTo: options.redirectTo,
+		retryAfterMs: options.retryAfterMs,
 	});
 }

@@ -29,6 +29,53 @@ export function callbackTokenOf(url: string): string | undefined {
 	}
 }
 
+/**
+ * The query of a callback URL as it arrived, read the way the service may have mangled it: it
+ * appends its own `?task_id=…` to our URL as it is (`…?token=X?task_id=Y`), so a second `?`
+ * separates parameters like `&`. Values are percent-decoded (`+` is a space); one that cannot
+ * be decoded is left out. Parameters in order, names may repeat.
+ */
+export function rawQueryParams(requestTarget: string | undefined): Array<[string, string]> {
+	if (requestTarget === undefined) return [];
+	const start = requestTarget.indexOf('?');
+	if (start < 0) return [];
+	const query = requestTarget.slice(start + 1).split('#')[0];
+	const params: Array<[string, string]> = [];
+	for (const part of query.split(/[&?]/)) {
+		if (part === '') continue;
+		const equals = part.indexOf('=');
+		try {
+			const decode = (text: string) => decodeURIComponent(text.replace(/\+/g, ' '));
+			params.push(equals < 0 ? [decode(part), ''] : [decode(part.slice(0, equals)), decode(part.slice(equals + 1))]);
+		} catch {
+			// a broken escape (%G1): that parameter cannot be read
+		}
+	}
+	return params;
+}
+
+/** The value of the one parameter `name` among `params`; undefined when missing or repeated. */
+export function singleParam(params: ReadonlyArray<[string, string]>, name: string): string | undefined {
+	const values = params.filter(([key]) => key === name);
+	return values.length === 1 ? values[0][1] : undefined;
+}
+
+/**
+ * The secrets a callback request presents: the `token` of its raw URL (read as `rawQueryParams`
+ * does), and the one the host's framework parsed, when that differs (a user's token may contain
+ * a `?`). Repeated tokens present none.
+ */
+export function presentedTokens(query: unknown, requestTarget: string | undefined): string[] {
+	const tokens: string[] = [];
+	const params = rawQueryParams(requestTarget);
+	const fromRaw = singleParam(params, CALLBACK_TOKEN_PARAM);
+	const repeated = params.filter(([key]) => key === CALLBACK_TOKEN_PARAM).length > 1;
+	if (fromRaw !== undefined) tokens.push(fromRaw);
+	const parsed = tokenFromQuery(query);
+	if (parsed !== undefined && !repeated && !tokens.includes(parsed)) tokens.push(parsed);
+	return tokens;
+}
+
 /** The `token` query value from a host's parsed query object (`?token=a&token=b` is refused). */
 export function tokenFromQuery(query: unknown): string | undefined {
 	if (typeof query !== 'object' || query === null) return undefined;

@@ -12,7 +12,9 @@ export type ApiErrorKind =
 	| 'server'
 	| 'bad_response'
 	| 'timeout'
-	| 'network';
+	| 'network'
+	/** The Base URL answered with a 3xx: never followed (the key only goes to the Base URL's origin). */
+	| 'redirect';
 
 export interface ApiErrorDetails {
 	kind: ApiErrorKind;
@@ -33,6 +35,10 @@ export interface ApiErrorDetails {
 	mayHaveStarted: boolean;
 	/** The API's message text, when it sent one (never contains our key: we never send it back). */
 	apiMessage?: string;
+	/** A redirect: where it pointed (origin and path only, secrets redacted). */
+	redirectTo?: string;
+	/** How long the service asked to wait before the next try (its `Retry-After`), in ms. */
+	retryAfterMs?: number;
 }
 
 /** The one error type every API failure becomes; hosts wrap it in their own error classes. */
@@ -46,6 +52,8 @@ export class MemoriesApiError extends Error {
 	readonly retryable: boolean;
 	readonly mayHaveStarted: boolean;
 	readonly apiMessage?: string;
+	readonly redirectTo?: string;
+	readonly retryAfterMs?: number;
 
 	constructor(details: ApiErrorDetails) {
 		super(`${details.summary} ${details.advice}`);
@@ -59,6 +67,8 @@ export class MemoriesApiError extends Error {
 		this.retryable = details.retryable;
 		this.mayHaveStarted = details.mayHaveStarted;
 		this.apiMessage = details.apiMessage;
+		this.redirectTo = details.redirectTo;
+		this.retryAfterMs = details.retryAfterMs;
 	}
 
 	/** A plain object for outputs and logs (no stack, nothing secret). */
@@ -74,6 +84,8 @@ export class MemoriesApiError extends Error {
 			retryable: this.retryable,
 			mayHaveStarted: this.mayHaveStarted,
 			apiMessage: this.apiMessage,
+			...(this.redirectTo === undefined ? {} : { redirectTo: this.redirectTo }),
+			...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
 		};
 	}
 }

@@ -2,8 +2,14 @@
 // class, no closure), so that a host can keep it wherever its runs share state: this process
 // (createMemoryGateStore), or a store shared by processes (n8n's queue mode: workflow static data
 // or a database), by implementing GateStore.
+import type { EpisodeState } from './episodes';
+import type { StallState } from './stall';
+import type { SummaryState } from './summary';
 
-/** The gate's memory of one stream. Small and bounded; reduced to `seen` when the stream ends. */
+/**
+ * The gate's memory of one stream. Small and bounded whatever the number of callbacks; reduced
+ * to `seen` and `ended` when the stream ends.
+ */
 export interface StreamMemory {
 	/**
 	 * Deliveries seen (frame window timestamp and status), oldest first, at most
@@ -12,6 +18,16 @@ export interface StreamMemory {
 	seen: string[];
 	/** The stream's last result text (`normaliseText`), for "only when the text changes". */
 	lastText?: string;
+	/** The stream's end was handled: its episode and summary went out; results arriving later change nothing. */
+	ended?: boolean;
+	/** When this host started the stream (epoch ms), if it did: the summary's billed estimate and the stall clock count from it. */
+	startedAt?: number;
+	/** Emit "episodes": the episode machine (episodes.ts). */
+	episodes?: EpisodeState;
+	/** With stream summaries: the counts so far (summary.ts). */
+	summary?: SummaryState;
+	/** With stall detection: the last callback's arrival (stall.ts). */
+	stall?: StallState;
 }
 
 /** Per stream: about 8 minutes of 5-second frame windows, far more than any redelivery delay seen. */

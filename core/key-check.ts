@@ -1,5 +1,6 @@
 // Checking an API key. The API has no account endpoint: stopping a task id that no task can have
 // answers "not found" (-1) to an accepted key, touches no stream and (assumed) costs nothing.
+import { CORRECT_BASE_URL, REDIRECT_NOT_FOLLOWED } from './api-error';
 import { LegacyCode, Status } from './contract';
 import { MemoriesApiError } from './errors';
 import { interpretStopResponse } from './response';
@@ -33,4 +34,18 @@ export function keyCheckFailures(): KeyCheckFailure[] {
 		}
 	}
 	return failures;
+}
+
+/** The redirect statuses a key check may be answered with (RFC 9110 §15.4). */
+export const REDIRECT_STATUSES = [300, 301, 302, 303, 307, 308] as const;
+
+/**
+ * Per redirect status, what a key check answered with it tells the user (for hosts whose
+ * credential test matches HTTP codes, n8n's, which cannot show where it pointed).
+ */
+export function keyCheckRedirects(): Array<{ httpStatus: number; message: string }> {
+	return REDIRECT_STATUSES.map((httpStatus) => ({
+		httpStatus,
+		message: `The Base URL answered the key check with HTTP ${httpStatus}, a redirect. ${REDIRECT_NOT_FOLLOWED} ${CORRECT_BASE_URL}`,
+	}));
 }

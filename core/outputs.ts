@@ -3,6 +3,7 @@
 import type { CallbackEvent } from './callback';
 import { maskCallbackToken } from './callback-url';
 import { BILLING_INTERVAL_SECONDS } from './contract';
+import { deadlineOfUrl } from './deadline';
 import type { StopOutcome } from './response';
 import type { StartedStream } from './stream-client';
 
@@ -20,15 +21,21 @@ export interface StartOutput {
 	/** The callback URL with its secret masked (`token=***`). */
 	callback_url: string;
 	thinking: boolean;
-	/** After how many minutes the host stops the stream itself; 0: never (n8n's Start action never does). */
+	/**
+	 * Stop After: after how many minutes the stream is stopped (by the host, or by whichever of our
+	 * receivers gets a result past its deadline); 0: never.
+	 */
 	max_duration_minutes: number;
+	/** The deadline the callback URL carries (ISO-8601 UTC, whole seconds), or null: none. */
+	stop_at: string | null;
 }
 
 export function startOutput(started: StartedStream, maxDurationMinutes = 0): StartOutput {
 	const { params } = started;
+	const stopAt = deadlineOfUrl(params.callbackUrl);
 	return {
 		task_id: started.taskId,
-		message: startMessage(started.taskId, { maxDurationMinutes }),
+		message: startMessage(started.taskId, { maxDurationMinutes, ...(stopAt === undefined ? {} : { stopAtSeconds: stopAt / 1000 }) }),
 		started_at: new Date(started.startedAt).toISOString(),
 		rtmp_url: params.rtmpUrl,
 		user_prompt: params.userPrompt,
@@ -36,6 +43,7 @@ export function startOutput(started: StartedStream, maxDurationMinutes = 0): Sta
 		callback_url: maskCallbackToken(params.callbackUrl),
 		thinking: params.thinking,
 		max_duration_minutes: maxDurationMinutes,
+		stop_at: stopAt === undefined ? null : new Date(stopAt).toISOString(),
 	};
 }
 

@@ -4,6 +4,7 @@ import { callbackTokenOf } from './callback-url';
 import { LegacyCode, Status } from './contract';
 import { Envelope, legacyTaskId, readEnvelope } from './envelope';
 import { ApiErrorKind, MemoriesApiError, Operation } from './errors';
+import { redact } from './secrets';
 import { isTaskId } from './validate';
 
 /** What came back over HTTP, however the host's client delivered the body. */
@@ -11,6 +12,10 @@ export interface ApiResponse {
 	httpStatus: number;
 	/** Raw text, bytes, an already parsed object, or nothing. */
 	body: unknown;
+	/** The `Location` header, if any: a 3xx names where it points (never followed). */
+	location?: string;
+	/** The `Retry-After` header, if any (seconds or an HTTP-date). */
+	retryAfter?: string;
 }
 
 export interface Started {
@@ -27,6 +32,10 @@ export interface InterpretOptions {
 	secrets?: readonly string[];
 	/** The start's callback URL: its secret must not appear in an error either. */
 	callbackUrl?: string;
+	/** The Base URL the request went to: a relative `Location` is read against it. */
+	baseUrl?: string;
+	/** The host's clock (epoch ms), for a `Retry-After` given as an HTTP-date. */
+	now?: number;
 }
 
 const STATUS_KINDS: Record<number, ApiErrorKind> = {
@@ -61,10 +70,64 @@ function secretsOf(options: InterpretOptions): string[] {
 	return [...(options.secrets ?? []), ...(token ? [token] : [])];
 }
 
+/** Longer waits than a day are not a wait but a refusal: read as a day. */
+const RETRY_AFTER_MAX_MS = 24 * 3600 * 1000;
+
+/**
+ * A `Retry-After` header in ms from `nowMs`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3);
+ * undefined when absent or unreadable, 0 for a date in the past.
+ */
+export function retryAfterMs(header: string | undefined, nowMs: number): number | undefined {
+	if (header === undefined) return undefined;
+	const text = header.trim();
+	if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, RETRY_AFTER_MAX_MS);
+	if (!/[a-z]/i.test(text)) return undefined; // a bare number with a sign or fraction is no HTTP-date
+	const at = Date.parse(text);
+	return Number.isFinite(at) ? Math.min(Math.max(0, at - nowMs), RETRY_AFTER_MAX_MS) : undefined;
+}
+
+/**
+ * Where a redirect pointed, as an error may show it: origin and path, no query, fragment or user
+ * info (they may carry tokens), secrets redacted, at most 200 characters.
+ */
+export function redirectTarget(location: string | undefined, baseUrl: string | undefined, secrets: readonly string[] = []): string | undefined {
+	if (location === undefined || location.trim() === '') return undefined;
+	let shown: string;
+	try {
+		const url = new URL(location.trim(), baseUrl);
+		shown = url.protocol === 'http:' || url.protocol === 'https:' ? `${url.origin}${url.pathname}` : `${url.protocol}…`;
+	} catch {
+		shown = 'an address that is not a URL';
+	}
+	return redact(shown, secrets).slice(0, 200);
+}
+
+function isRedirect(httpStatus: number): boolean {
+	return httpStatus >= 300 && httpStatus < 400;
+}
+
+/** A 3xx: nothing of the answer counts (it may come from anyone), and it is never followed. */
+function redirectError(operation: Operation, response: ApiResponse, options: InterpretOptions): MemoriesApiError {
+	const secrets = secretsOf(options);
+	const redirectTo = redirectTarget(response.location, options.baseUrl, secrets);
+	const code = `HTTP ${response.httpStatus}`;
+	return apiError({
+		kind: 'redirect',
+		operation,
+		code,
+		label: redirectTo === undefined ? `${code}, a redirect without a Location` : `${code}, a redirect to ${redirectTo}`,
+		httpStatus: response.httpStatus,
+		mayHaveStarted: false,
+		redirectTo,
+		secrets,
+	});
+}
+
 /** An error for any answer that is not a success of `operation`. */
 function failure(operation: Operation, response: ApiResponse, envelope: Envelope, options: InterpretOptions): MemoriesApiError {
 	const httpStatus = response.httpStatus;
 	const secrets = secretsOf(options);
+	const waitMs = retryAfterMs(response.retryAfter, options.now ?? Date.now());
 	if (envelope.shape === 'status') {
 		const kind = STATUS_KINDS[envelope.status] ?? kindForHttpStatus(httpStatus) ?? 'bad_response';
 		return apiError({
@@ -76,6 +139,7 @@ function failure(operation: Operation, response: ApiResponse, envelope: Envelope
 			apiMessage: envelope.message,
 			mayHaveStarted: kind === 'bad_response',
 			secrets,
+			retryAfterMs: waitMs,
 		});
 	}
 	if (envelope.shape === 'legacy') {
@@ -89,6 +153,7 @@ function failure(operation: Operation, response: ApiResponse, envelope: Envelope
 			apiMessage: envelope.message,
 			mayHaveStarted: kind === 'bad_response',
 			secrets,
+			retryAfterMs: waitMs,
 		});
 	}
 	const what = { empty: 'an empty body', not_json: 'a body that is not JSON', unrecognised: 'an unrecognised JSON body' }[
@@ -97,11 +162,11 @@ function failure(operation: Operation, response: ApiResponse, envelope: Envelope
 	const code = `HTTP ${httpStatus}`;
 	const kind = kindForHttpStatus(httpStatus);
 	if (kind === undefined) {
-		return apiError({ kind: 'bad_response', operation, code, label: `${code} and ${what}`, httpStatus, mayHaveStarted: true });
+		return apiError({ kind: 'bad_response', operation, code, label: `${code} and ${what}`, httpStatus, mayHaveStarted: true, retryAfterMs: waitMs });
 	}
 	// A gateway error page (502/503/504) can hide a start the service did process.
 	const gateway = httpStatus === 502 || httpStatus === 503 || httpStatus === 504;
-	return apiError({ kind, operation, code, label: `${code} with ${what}`, httpStatus, mayHaveStarted: gateway });
+	return apiError({ kind, operation, code, label: `${code} with ${what}`, httpStatus, mayHaveStarted: gateway, retryAfterMs: waitMs });
 }
 
 function isSuccessHttp(httpStatus: number): boolean {
@@ -113,6 +178,7 @@ function isSuccessHttp(httpStatus: number): boolean {
  * @throws MemoriesApiError for every answer that did not start a task we know the id of
  */
 export function interpretStartResponse(response: ApiResponse, options: InterpretOptions = {}): Started {
+	if (isRedirect(response.httpStatus)) throw redirectError('start', response, options);
 	const envelope = readEnvelope(response.body);
 	let taskId: string | undefined;
 	let claimsSuccess = false;
@@ -144,6 +210,7 @@ export function interpretStartResponse(response: ApiResponse, options: Interpret
  * @throws MemoriesApiError for every other failure
  */
 export function interpretStopResponse(taskId: string, response: ApiResponse, options: InterpretOptions = {}): StopOutcome {
+	if (isRedirect(response.httpStatus)) throw redirectError('stop', response, options);
 	const envelope = readEnvelope(response.body);
 	if (envelope.shape === 'status') {
 		if (envelope.status === Status.stopped || (envelope.status === Status.ok && isSuccessHttp(response.httpStatus))) {
@@ -167,6 +234,8 @@ const CONNECT_FAILURES = new Set([
 	'CERT_HAS_EXPIRED',
 	'DEPTH_ZERO_SELF_SIGNED_CERT',
 	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	// The n8n credential refused to attach the key to a URL outside the Base URL's origin: never sent.
+	'KEY_ORIGIN_REFUSED',
 ]);
 const TIMEOUTS = new Set([
 	'ETIMEDOUT',

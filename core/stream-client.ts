@@ -2,7 +2,8 @@
 // A host constructs it with its I/O: how to send a request, how to wait, what time it is.
 import { ApiRequest, buildStartRequest, buildStopRequest } from './request';
 import { ApiResponse, StopOutcome, interpretRequestFailure, interpretStartResponse, interpretStopResponse } from './response';
-import { retryStop } from './retry';
+import { Limits } from './contract';
+import { MIN_ATTEMPT_MS, retryStop } from './retry';
 import { StartInput, StartParams, validateStartInput, validateTaskId } from './validate';
 
 /** The HTTP client failed before any answer arrived. */
@@ -41,6 +42,11 @@ export interface StopOptions {
 	attempts?: number;
 	/** A shorter wait for each answer than `Limits.requestTimeoutMs`, e.g. while a host shuts down. */
 	timeoutMs?: number;
+	/**
+	 * When the stop must be over, retries and waits included (epoch ms, the client's clock), e.g.
+	 * the end of a host's close window; default `STOP_BUDGET_MS` from now.
+	 */
+	deadline?: number;
 }
 
 /** A started stream, with the parameters it was started with as the core validated them. */
@@ -77,19 +83,24 @@ export function createStreamClient(options: StreamClientOptions): StreamClient {
 		async start(input) {
 			const params = validateStartInput(input);
 			const response = await send('start', buildStartRequest(options.baseUrl, params, options.apiKey));
-			const { taskId } = interpretStartResponse(response, { secrets, callbackUrl: params.callbackUrl });
+			const { taskId } = interpretStartResponse(response, { secrets, callbackUrl: params.callbackUrl, baseUrl: options.baseUrl, now: options.now() });
 			return { taskId, params, startedAt: options.now() };
 		},
 
 		async stop(taskId, stopOptions = {}) {
 			const id = validateTaskId(taskId);
-			const request = buildStopRequest(options.baseUrl, id, options.apiKey);
-			if (stopOptions.timeoutMs !== undefined) request.timeoutMs = stopOptions.timeoutMs;
+			const timeoutMs = stopOptions.timeoutMs ?? Limits.requestTimeoutMs;
 			return retryStop(
 				id,
-				async () => interpretStopResponse(id, await send('stop', request), { secrets }),
+				async (deadline) => {
+					// Each try waits for its answer no longer than the budget has left.
+					const request = buildStopRequest(options.baseUrl, id, options.apiKey);
+					request.timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(timeoutMs, deadline - options.now()));
+					return interpretStopResponse(id, await send('stop', request), { secrets, baseUrl: options.baseUrl, now: options.now() });
+				},
 				options.sleep,
 				stopOptions.attempts ?? options.stopAttempts ?? 3,
+				{ now: options.now, deadline: stopOptions.deadline },
 			);
 		},
 	};

@@ -15,9 +15,15 @@ import {
 	authHeaders,
 	interpretStopResponse,
 	keyCheckFailures,
+	keyCheckRedirects,
 	validateApiKey,
 	validateBaseUrl,
 } from '../core';
+
+/** Same scheme, host and port: the only place the API key may go. */
+function isSameOrigin(target: URL, baseUrl: string): boolean {
+	return target.origin === new URL(baseUrl).origin;
+}
 
 /**
  * The core's message for an HTTP error answer to the key check, for n8n's responseCode rules (they only see the
@@ -62,14 +68,26 @@ export class MemoriesLiveVideoApi implements ICredentialType {
 		},
 	];
 
+	/**
+	 * Adds the key, only to requests for the Base URL's origin, and never to a redirect's target:
+	 * whatever builds the request, the key cannot go anywhere else.
+	 */
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
+		const baseURL = requestOptions.baseURL === undefined ? undefined : validateBaseUrl(requestOptions.baseURL);
+		if (!isSameOrigin(new URL(requestOptions.url, baseURL), validateBaseUrl(credentials.baseUrl))) {
+			throw Object.assign(new Error('The API key is only sent to the Base URL of the Memories.ai Live Video credential.'), {
+				code: 'KEY_ORIGIN_REFUSED',
+			});
+		}
 		return {
 			...requestOptions,
-			baseURL: requestOptions.baseURL === undefined ? undefined : validateBaseUrl(requestOptions.baseURL),
+			baseURL,
 			headers: { ...requestOptions.headers, ...authHeaders(validateApiKey(credentials.apiKey)) },
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		};
 	}
 
@@ -81,11 +99,15 @@ export class MemoriesLiveVideoApi implements ICredentialType {
 			method: 'POST',
 			body: {},
 			json: true,
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		},
 		// n8n's tester goes through mixed rules (body rules on a 2xx answer, code rules on an error), its type does not.
 		rules: [
 			...keyCheckFailures().map(({ key, value, message }) => ({ type: 'responseSuccessBody' as const, properties: { key, value, message } })),
 			...[401, 403, 429, 500, 502, 503, 504].map((value) => ({ type: 'responseCode' as const, properties: { value, message: httpFailure(value) } })),
+			// A redirect is never followed (disableFollowRedirect): the key only goes to the Base URL.
+			...keyCheckRedirects().map(({ httpStatus, message }) => ({ type: 'responseCode' as const, properties: { value: httpStatus, message } })),
 		] as unknown as ICredentialTestRequest['rules'],
 	};
 }

@@ -12,7 +12,7 @@ const pkgDir = path.join(root, 'node-red');
 const NEEDS_CATALOGUE = new Set(['P08', 'N01']);
 /** node-red-dev prints these as warnings, and so do we, with the reason. */
 const DELIBERATE = {
-	D03: 'undici 6 is the newest major that runs on Node 18, which engines.node >=18 promises (undici 7 needs Node 20.18.1, 8 needs 22.19)',
+	D03: 'undici 7 is the newest major that runs on Node 20.18.1, the lowest Node that engines.node promises (Node-RED 4.1 on Node 20; undici 8 needs Node 22.19)',
 };
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-validate-'));

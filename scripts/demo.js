@@ -44,7 +44,7 @@ runDemo({
 		const settings = { ...service, publicUrl: service.publicUrl ?? `http://127.0.0.1:${port}` };
 		const consoleUrl = await demo.console();
 		if (!host.isInstalled(NODE_RED)) demo.say(`  first run: installing Node-RED ${NODE_RED} into the cache (${host.cacheRoot()}, ≈120 MB, under a minute); later runs start in seconds`);
-		demo.say('  starting Node-RED with node-red-contrib-memories-live-video installed from its tarball…');
+		demo.say('  starting Node-RED with @memories-live-video/node-red installed from its tarball…');
 		const red = await host.startNodeRed({ version: NODE_RED, port, tarballs: [tarball] });
 		demo.onStop(async () => {
 			demo.say('stopping Node-RED (it stops its streams on shutdown)…');

@@ -13,6 +13,7 @@ const report = path.join(root, 'RELIABILITY.md');
 
 const TITLES = {
 	fuzz: 'Fuzzed callbacks',
+	variants: 'Variants of the service',
 	'api-faults': 'API faults on start and stop',
 	orphans: 'Orphaned streams',
 	load: 'Load',
@@ -64,12 +65,58 @@ function summary(records) {
 	}
 	for (const r of of('load', 'node-red')) add('Load: 10,000 at ≈500/s, 0 lost, 0 duplicated', 'Node-RED', `${r.callbacks} at ${r.achievedRatePerSecond}/s: ${r.lost} lost, ${r.duplicated} duplicated, answer p99 ${r.latencyMs?.p99} ms`);
 	for (const r of of('load', 'n8n')) add('Load: sustained rate with nothing lost', `n8n, ${r.case}`, `${r.sustainedRate}/s sustained (executions keep up); highest offered rate without loss ${r.highestRateWithoutLoss}/s`);
+	for (const r of [...of('variants-deliveries', 'node-red'), ...of('variants-deliveries', 'n8n')]) {
+		add('Variants: every delivery variant read, none refused, each emitted once as sent (times in UTC)', r.host === 'n8n' ? 'n8n' : `Node-RED ${r.nodeRed}`,
+			`${r.callbacks} callbacks (${r.variantsCovered} variants, mixes of up to 4) with the host in ${r.hostTimeZone}: ${r.refused} refused, ${r.emitted} emitted, ${r.emittedNotAsSent} not as sent`);
+	}
+	for (const r of [...of('variants-redirects', 'node-red'), ...of('variants-redirects', 'n8n')]) {
+		add('Variants: a redirect is an error, the key never leaves the Base URL', r.host === 'n8n' ? 'n8n' : `Node-RED ${r.nodeRed}`, `${r.cases} redirect cases: ${r.foreignRequests} requests reached the other origin (${r.foreignWithKey} with a key), ${r.tasksLeftRunning ?? 0} tasks left running`);
+	}
+	for (const r of [...of('variants-retry-after', 'node-red'), ...of('variants-retry-after', 'n8n')]) {
+		add('Variants: Retry-After honoured within the budget', r.host === 'n8n' ? 'n8n' : `Node-RED ${r.nodeRed}`, (r.table ?? []).map((row) => `${row.retryAfterS} s (${row.form}${row.where ? `, ${row.where}` : ''}): waited ${row.waitedMs} ms, ${row.outcome ?? (row.stopped ? 'stopped' : 'not stopped')}`).join('; '));
+	}
+	for (const r of of('variants-lost-starts', 'node-red')) add('Variants: hidden tasks of lost starts stopped', `Node-RED ${r.nodeRed}`, `${r.lostStarts} lost starts, ${r.hiddenTasks} hidden tasks, ${r.stoppedByTheirFirstResult} stopped by their first result, ${r.resultsReachingTheFlow} results in the flow, ${r.runningAfter} left running`);
+	for (const r of of('variants-lost-starts', 'n8n')) add('Variants: lost start answers at activation leave at most one task', 'n8n', `${r.sequences} sequences, at most ${r.maxRunningAfterwards} task running afterwards`);
 	const leaks = of('leaks');
 	const n8nLeaks = leaks.filter((r) => r.host === 'n8n');
 	if (n8nLeaks.length) add('Secrets: 0 hits where they do not belong', 'n8n', `${sum(n8nLeaks.map((r) => r.illegitimate))} illegitimate hits`);
 	const redLeaks = leaks.filter((r) => r.host === 'node-red');
 	if (redLeaks.length) add('Secrets: 0 hits where they do not belong', 'Node-RED', `${sum(redLeaks.map((r) => r.hits))} hits in ${redLeaks.length} searches`);
 	return ['| requirement | host | this run |', '|---|---|---|', ...rows].join('\n');
+}
+
+/**
+ * Both hosts' fuzz runs by category: one generator (test/reliability/support/fuzz) gives both the
+ * same categories; what each answered, summed over its runs.
+ */
+function fuzzCategories(records) {
+	const byCategory = new Map();
+	const add = (host, category, requests, answers) => {
+		const row = byCategory.get(category) ?? { 'node-red': { requests: 0, answers: {} }, n8n: { requests: 0, answers: {} } };
+		row[host].requests += requests;
+		for (const [status, n] of Object.entries(answers)) row[host].answers[status] = (row[host].answers[status] ?? 0) + n;
+		byCategory.set(category, row);
+	};
+	for (const r of records.filter((x) => x.section === 'fuzz' && x.host === 'node-red' && x.statusHistogram)) {
+		for (const [category, answers] of Object.entries(r.statusHistogram)) add('node-red', category, sum(Object.values(answers)), answers);
+	}
+	for (const r of records.filter((x) => x.section === 'fuzz' && x.host === 'n8n' && Array.isArray(x.categories))) {
+		for (const c of r.categories) add('n8n', c.category, c.requests, c.answers);
+	}
+	if (byCategory.size === 0) return '';
+	const answers = (a) => Object.entries(a).sort().map(([status, n]) => `${status}×${n}`).join(' ');
+	const rows = [...byCategory.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([category, row]) =>
+		`| ${category} | ${row['node-red'].requests || ''} | ${answers(row['node-red'].answers)} | ${row.n8n.requests || ''} | ${answers(row.n8n.answers)} |`);
+	return [
+		'### Fuzz categories, both hosts',
+		'',
+		'One generator (`test/reliability/support/fuzz`) plans both hosts\' requests: the same categories and shapes, each with',
+		'its verdict. n8n\'s malformed categories count only the refused shapes (valid and replays are in its own tables).',
+		'',
+		'| category | Node-RED requests | Node-RED answers | n8n requests | n8n answers |',
+		'|---|---|---|---|---|',
+		...rows,
+	].join('\n');
 }
 
 function cell(value) {
@@ -122,6 +169,8 @@ function writeReport(status) {
 		process.stderr.write(`RELIABILITY.md summary failed: ${error.stack}\n`);
 	}
 	out.push('', '## Summary', '', table);
+	const categories = fuzzCategories(records);
+	if (categories) out.push('', categories);
 	const hosts = [...new Set(records.map((r) => r.host))];
 	const groups = [...new Set([...Object.keys(TITLES), ...records.map((r) => groupOf(r.section))])].filter((g) => g !== 'versions' && g !== 'host');
 	for (const group of groups) {

@@ -14,7 +14,7 @@ const bodyFor = (i) =>
 	JSON.stringify({
 		status: 0,
 		task_id: taskId,
-		data: { text: 'The pan is on the stove; nothing is boiling over.', timestamp: new Date(base + i * 1000).toISOString() },
+		data: { text: o.text || 'The pan is on the stove; nothing is boiling over.', timestamp: new Date(base + i * 1000).toISOString() },
 	});
 
 autocannon(

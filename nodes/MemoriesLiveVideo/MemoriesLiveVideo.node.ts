@@ -11,7 +11,9 @@ export class MemoriesLiveVideo implements INodeType {
 		name: 'memoriesLiveVideo',
 		icon: { light: 'file:../../icons/memories.svg', dark: 'file:../../icons/memories.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: Start has Stop After, by default an hour; version 1 workflows keep 0 (never).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["operation"] === "stop" ? "Stop a stream" : "Start a stream"}}',
 		// Also the default of the tool's "Description" when a user sets an AI Agent tool's description manually.
 		description:

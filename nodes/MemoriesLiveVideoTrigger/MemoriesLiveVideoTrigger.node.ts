@@ -1,20 +1,25 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type {
 	IHookFunctions,
+	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { MAX_DURATION_LIMIT_MINUTES, MIN_SECRET_LENGTH } from '../../core';
-import { FILTER_OPTIONS, streamFields } from '../shared/fields';
+import { MIN_SECRET_LENGTH } from '../../core';
+import { answerFormatFields } from '../shared/answer-format';
+import { FILTER_OPTIONS, stopAfterField, streamFields } from '../shared/fields';
 import { CREDENTIAL_TYPE } from '../shared/transport';
+import { EVENT_EMIT_OPTIONS, eventOptions, eventProperties, getDeclaredFields } from './event-settings';
 import { startWatching, stopWatching, streamExists } from './lifecycle';
 import { receiveCallback } from './receiver';
 
 const watch = { show: { mode: ['watch'] } };
 const receive = { show: { mode: ['receive'] } };
+const byName = (a: { name?: string; displayName?: string }, b: { name?: string; displayName?: string }) =>
+	(a.displayName ?? a.name ?? '').localeCompare(b.displayName ?? b.name ?? '');
 
 export class MemoriesLiveVideoTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -31,7 +36,10 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 		defaults: { name: 'Memories.ai Live Video Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: CREDENTIAL_TYPE, required: true, displayOptions: watch }],
+		// Watch mode needs it (activation says so when it is missing); Receive mode uses it, when set,
+		// to stop streams past their Stop After deadline. n8n finds a credential by its first entry,
+		// so one entry serves both modes.
+		credentials: [{ name: CREDENTIAL_TYPE, required: false }],
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: 'noData', path: 'results' }],
 		properties: [
 			{
@@ -63,16 +71,11 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				displayOptions: watch,
 			},
 			...streamFields(watch),
-			{
-				displayName: 'Maximum Duration (Minutes)',
-				name: 'maxDurationMinutes',
-				type: 'number',
-				default: 0,
-				typeOptions: { minValue: 0, maxValue: MAX_DURATION_LIMIT_MINUTES },
-				description:
-					'Stop the stream after this many minutes and emit a stream-ended item (checked as results arrive). 0 means no limit.',
-				displayOptions: watch,
-			},
+			stopAfterField(
+				watch,
+				0,
+				'Stop the stream after this many minutes and emit a stream-ended item (checked as results arrive; deactivating the workflow stops it too). 0 means never.',
+			),
 			{
 				displayName: 'Callback Token',
 				name: 'callbackToken',
@@ -91,13 +94,22 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				default: '',
 				displayOptions: receive,
 			},
+			...answerFormatFields(),
+			{
+				displayName:
+					"The credential is optional here: with it, this trigger stops a stream at the first result past its Stop After deadline (set on the Start that started it) and emits a stream-ended item. Without it such results are still received, a warning is logged, and the stream bills until it is stopped elsewhere.",
+				name: 'receiveCredentialNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: receive,
+			},
 			{
 				displayName: 'Emit',
 				name: 'emit',
 				type: 'options',
-				options: FILTER_OPTIONS,
+				options: [...FILTER_OPTIONS, ...EVENT_EMIT_OPTIONS].sort(byName),
 				default: 'all',
-				description: 'Which results start the workflow. Stream-ended items are always emitted.',
+				description: 'Which results start the workflow. Stream-ended items (or stream summaries) are always emitted.',
 			},
 			{
 				displayName: 'Keywords',
@@ -119,6 +131,7 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				description: 'A JavaScript regular expression, plain or as /pattern/flags',
 				displayOptions: { show: { emit: ['regex'] } },
 			},
+			...eventProperties,
 			{
 				displayName: 'Options',
 				name: 'options',
@@ -141,10 +154,13 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 						description:
 							'Whether to drop a result that arrives again for the same stream and frame window (delivery is not guaranteed to be exactly once)',
 					},
-				],
+					...eventOptions,
+				].sort(byName) as INodeProperties[],
 			},
 		],
 	};
+
+	methods = { loadOptions: { getDeclaredFields } };
 
 	webhookMethods = {
 		default: {

@@ -3,6 +3,7 @@
 import type { IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 
 import type { FilterMode, GateSettings } from '../../core';
+import { readEventSettings } from './event-settings';
 
 export function readGateSettings(context: IHookFunctions | IWebhookFunctions): GateSettings {
 	const options = context.getNodeParameter('options', {}) as { caseSensitive?: boolean; ignoreDuplicates?: boolean };
@@ -14,5 +15,6 @@ export function readGateSettings(context: IHookFunctions | IWebhookFunctions): G
 			caseSensitive: options.caseSensitive === true,
 		},
 		ignoreDuplicates: options.ignoreDuplicates !== false,
+		...readEventSettings(context),
 	};
 }

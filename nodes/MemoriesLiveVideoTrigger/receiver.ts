@@ -6,21 +6,29 @@ import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import {
 	CallbackBody,
+	CallbackEvent,
+	CallbackRejection,
 	ExpectedSecret,
 	GateDecision,
+	LiveItem,
 	OwnedStream,
 	ResultGate,
-	ResultOutput,
+	REFUSAL_REPORT_INTERVAL_MS,
+	RefusalTally,
 	StreamStop,
 	checkCallback,
 	createMemoryGateStore,
 	createResultGate,
+	newRefusalTally,
+	refusalAdvice,
+	tallyRefusal,
 	validateMaxDuration,
 } from '../../core';
 import { streamClient } from '../shared/streams';
-import { openSession } from '../shared/transport';
+import { CREDENTIAL_TYPE, openSession } from '../shared/transport';
 import { readGateSettings } from './gate-settings';
 import type { TriggerMode } from './mode';
+import { activationKey, noteTask, pendingSecret } from './pending-starts';
 import { readWatchState } from './watch-state';
 
 /**
@@ -42,6 +50,28 @@ function gateFor(context: IWebhookFunctions): ResultGate {
 	return gate;
 }
 
+/** Refusals per workflow node, in this process (n8n's webhooks keep no timers: the tally knows when it last warned). */
+const refusals = new Map<string, RefusalTally>();
+
+/** Logs a refused callback (throttled): a proxy dropping ?token= or an unreadable result must not go unnoticed. */
+function warnOfRefusal(context: IWebhookFunctions, refusal: CallbackRejection & { matched?: number }): void {
+	const workflow = context.getWorkflow();
+	// Strangers (no secret) and results lost (the secret matched) are warned of apart: neither hides the other.
+	const key = `${workflow.id}/${context.getNode().id}/${refusal.matched === undefined ? 'stranger' : 'lost'}`;
+	let tally = refusals.get(key);
+	if (!tally) {
+		tally = newRefusalTally();
+		refusals.set(key, tally);
+		if (refusals.size > MAX_GATES) refusals.delete(refusals.keys().next().value as string);
+	}
+	const report = tallyRefusal(tally, refusal, Date.now());
+	if (!report) return;
+	const counts = report.since > 1 ? ` (${report.since} refused since the last warning, ${report.total} in all)` : '';
+	context.logger.warn(
+		`Memories.ai Live Video Trigger "${context.getNode().name}" in workflow "${workflow.name ?? ''}" (${workflow.id ?? ''}) refused a callback with HTTP ${report.httpStatus}: ${report.reason}${counts} ${refusalAdvice(report.kind)}`,
+	);
+}
+
 function answer(context: IWebhookFunctions, httpStatus: number, reason?: string): IWebhookResponseData {
 	const response = context.getResponseObject();
 	if (reason === undefined) response.status(httpStatus).end();
@@ -59,16 +89,45 @@ function acknowledge(context: IWebhookFunctions): void {
  * n8n answers (200, empty body: the webhook's responseData is 'noData') once it has registered the
  * execution, as for its Webhook node's "Respond Immediately".
  */
-function itemsOf(context: IWebhookFunctions, items: ResultOutput[], answered: boolean): IWebhookResponseData {
+function itemsOf(context: IWebhookFunctions, items: LiveItem[], answered: boolean): IWebhookResponseData {
 	const workflowData = [context.helpers.returnJsonArray(items.map((item) => ({ ...item })))];
 	return answered ? { noWebhookResponse: true, workflowData } : { workflowData };
 }
 
-/** Receive: the token the user typed. Watch: the digest of the secret the activation generated (never stored itself). */
-function expectedSecret(context: IWebhookFunctions, mode: TriggerMode): ExpectedSecret {
-	if (mode === 'receive') return String(context.getNodeParameter('callbackToken', ''));
+function activationOf(context: IWebhookFunctions): string {
+	return activationKey(context.getWorkflow().id, context.getNode().id, context.getMode() === 'manual');
+}
+
+/**
+ * Receive: the token the user typed. Watch: the digest of the secret the activation generated
+ * (never stored itself), and the secret of a start this process is making or lost (pending-starts.ts).
+ */
+function expectedSecrets(context: IWebhookFunctions, mode: TriggerMode): ExpectedSecret[] {
+	if (mode === 'receive') return [String(context.getNodeParameter('callbackToken', ''))];
 	const state = readWatchState(context);
-	return state ? { digest: state.secretDigest } : '';
+	return [state ? { digest: state.secretDigest } : '', pendingSecret(activationOf(context)) ?? ''];
+}
+
+/** Whether the trigger can stop streams (Watch needs the credential, Receive may have it). */
+function hasCredential(context: IWebhookFunctions): boolean {
+	return context.getNode().credentials?.[CREDENTIAL_TYPE] !== undefined;
+}
+
+/** When each node last warned that it cannot stop a stream past its deadline (no credential). */
+const deadlineWarnings = new Map<string, number>();
+
+/** A stream past its Stop After deadline, and no credential to stop it: said (once a minute), not acted on. */
+function cannotStop(context: IWebhookFunctions, event: CallbackEvent): CallbackEvent {
+	const key = `${context.getWorkflow().id}/${context.getNode().id}`;
+	const now = Date.now();
+	if (event.stopAt !== undefined && now >= event.stopAt && now - (deadlineWarnings.get(key) ?? 0) >= REFUSAL_REPORT_INTERVAL_MS) {
+		deadlineWarnings.set(key, now);
+		if (deadlineWarnings.size > MAX_GATES) deadlineWarnings.delete(deadlineWarnings.keys().next().value as string);
+		context.logger.warn(
+			`Memories.ai Live Video Trigger "${context.getNode().name}" in workflow "${context.getWorkflow().name ?? ''}" received a result of stream ${event.taskId} past its Stop After deadline (${new Date(event.stopAt).toISOString()}) but has no credential to stop it: the stream goes on billing. Select a Memories.ai Live Video API credential in the trigger, or stop the stream with the action node.`,
+		);
+	}
+	return { ...event, stopAt: undefined };
 }
 
 /** Watch: the one stream the activation started, which the trigger alone answers for. */
@@ -81,7 +140,7 @@ function ownedStream(context: IWebhookFunctions, mode: TriggerMode): OwnedStream
 
 const STOP_WHY: Record<StreamStop['reason'], string> = {
 	not_owned: "results arrived for it with this trigger's secret",
-	max_duration: 'maximum duration reached',
+	max_duration: 'its Stop After deadline passed',
 };
 
 /** A stop from the webhook never throws: a failure is logged, and the next result tries again. */
@@ -108,6 +167,8 @@ async function bodyOf(context: IWebhookFunctions): Promise<CallbackBody> {
 	return raw instanceof Uint8Array ? { raw } : { parsed: context.getBodyData() };
 }
 
+const n8nDecodes = (encoding: string | undefined) => encoding === 'gzip' || encoding === 'deflate';
+
 async function handleCallback(context: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const request = context.getRequestObject();
 	const mode = context.getNodeParameter('mode', 'watch') as TriggerMode;
@@ -117,14 +178,25 @@ async function handleCallback(context: IWebhookFunctions): Promise<IWebhookRespo
 			contentType: request.headers['content-type'],
 			contentLength: request.headers['content-length'],
 			query: context.getQueryData(),
+			url: request.originalUrl ?? request.url,
+			// n8n decodes gzip and deflate as it reads a body; any other encoding reaches us as sent.
+			contentEncoding: n8nDecodes(request.headers['content-encoding']) ? undefined : request.headers['content-encoding'],
 			body: () => bodyOf(context),
 		},
-		[expectedSecret(context, mode)],
+		expectedSecrets(context, mode),
 	);
-	if (!check.ok) return answer(context, check.httpStatus, check.reason);
+	if (!check.ok) {
+		warnOfRefusal(context, check);
+		return answer(context, check.httpStatus, check.reason);
+	}
+	// The recorded stream owns what carries its secret; a start of this process being made (or whose
+	// answer was lost) has a secret of its own: its task is told to the waiting activation.
+	const owned = check.matched === 0 ? ownedStream(context, mode) : undefined;
+	if (check.matched === 1) noteTask(activationOf(context), check.event.taskId);
+	const event = hasCredential(context) ? check.event : cannotStop(context, check.event);
 
 	const gate = gateFor(context);
-	const decision = gate.receive(check.event, Date.now(), ownedStream(context, mode));
+	const decision = gate.receive(event, Date.now(), owned);
 	switch (decision.kind) {
 		case 'none':
 			return answer(context, 200);

@@ -2,7 +2,7 @@
 // and the one place they are read.
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_SYSTEM_PROMPT, FilterMode, StartInput } from '../../core';
+import { DEFAULT_SYSTEM_PROMPT, FilterMode, MAX_DURATION_LIMIT_MINUTES, StartInput } from '../../core';
 
 /** A node parameter by name (per item for the action node, per node for the trigger). */
 export type ParameterReader = (name: string, fallback: unknown) => unknown;
@@ -59,6 +59,22 @@ export function streamFields(displayOptions: IDisplayOptions): INodeProperties[]
 			displayOptions,
 		},
 	];
+}
+
+/**
+ * Stop After: one setting, one name, for both nodes (the parameter keeps the name the trigger's
+ * "Maximum Duration" had, so that saved workflows keep their value).
+ */
+export function stopAfterField(displayOptions: IDisplayOptions, defaultMinutes: number, description: string): INodeProperties {
+	return {
+		displayName: 'Stop After (Minutes)',
+		name: 'maxDurationMinutes',
+		type: 'number',
+		default: defaultMinutes,
+		typeOptions: { minValue: 0, maxValue: MAX_DURATION_LIMIT_MINUTES },
+		description,
+		displayOptions,
+	};
 }
 
 export const FILTER_OPTIONS: Array<{ name: string; value: FilterMode; description: string }> = [

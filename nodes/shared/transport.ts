@@ -2,7 +2,7 @@
 // and hands the raw answer back to the core. No protocol rule lives here.
 import type { IExecuteFunctions, IHookFunctions, IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 
-import { Transport, validateApiKey, validateBaseUrl } from '../../core';
+import { InputError, Transport, validateApiKey, validateBaseUrl } from '../../core';
 
 export const CREDENTIAL_TYPE = 'memoriesLiveVideoApi';
 
@@ -15,6 +15,9 @@ export interface ApiSession {
 }
 
 export async function openSession(context: ApiContext): Promise<ApiSession> {
+	if (context.getNode().credentials?.[CREDENTIAL_TYPE] === undefined) {
+		throw new InputError('Credential', 'Select a Memories.ai Live Video API credential (your API key and the Base URL) in this node.');
+	}
 	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
 	const apiKey = validateApiKey(credentials.apiKey);
 	return { baseUrl: validateBaseUrl(credentials.baseUrl), secrets: [apiKey] };
@@ -30,6 +33,13 @@ function errorCodeOf(error: unknown): string | undefined {
 	return undefined;
 }
 
+/** A response header as text (n8n hands headers over as its HTTP client got them). */
+function headerOf(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+	const value = headers?.[name];
+	if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
+	return typeof value === 'string' ? value : undefined;
+}
+
 /** The core's Transport over n8n's helper; the credential adds the API key. */
 export function n8nTransport(context: ApiContext): Transport {
 	return async (request) => {
@@ -43,13 +53,22 @@ export function n8nTransport(context: ApiContext): Transport {
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: request.timeoutMs,
+			// n8n's helper follows redirects, with the key, unless told not to: the core reports a 3xx instead.
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
 		};
 		try {
 			const response = (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, options)) as {
 				statusCode: number;
 				body: unknown;
+				headers?: Record<string, unknown>;
 			};
-			return { httpStatus: response.statusCode, body: response.body };
+			return {
+				httpStatus: response.statusCode,
+				body: response.body,
+				location: headerOf(response.headers, 'location'),
+				retryAfter: headerOf(response.headers, 'retry-after'),
+			};
 		} catch (error) {
 			return { errorCode: errorCodeOf(error) };
 		}

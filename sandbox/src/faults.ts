@@ -15,7 +15,7 @@ export type ApiFaultKind =
 	| 'variant'
 	/** Handle the call normally, but answer only after `delayMs` (a start still creates its task). */
 	| 'slow'
-	/** Close the connection without answering (and without handling the call). */
+	/** Close the connection without answering: without handling the call, or (`handled: true`) after it (a start starts its task). */
 	| 'reset'
 	/** HTTP 502 with an HTML page, as a gateway would answer. */
 	| 'html502'
@@ -52,6 +52,8 @@ export type ApiFault = {
 	to?: RedirectTarget;
 	/** `variant`: variant names (see variants.ts), at most one per dimension. */
 	variants?: string[];
+	/** `reset`: handle the call first (a start starts its task), then close the connection unanswered. */
+	handled?: boolean;
 };
 
 export type RedirectTarget = 'other_port' | 'localhost';
@@ -114,6 +116,7 @@ export function faultProblem(value: unknown, numericTaskIds?: boolean): string |
 			const problem = variantsProblem(fault.variants, 'api', numericTaskIds);
 			if (problem) return problem;
 		}
+		if (fault.handled !== undefined && (fault.kind !== 'reset' || typeof fault.handled !== 'boolean')) return '"handled" is a boolean of a reset fault';
 	} else {
 		return 'fault "on" must be start, stop, any or callback';
 	}

@@ -175,13 +175,19 @@ export class SandboxHttp {
 			const fault = this.engine.faults.takeApiFault(operation);
 			const record = this.records.get(res);
 			if (fault && record) record.fault = fault.kind;
-			if (fault && fault.kind !== 'slow' && fault.kind !== 'variant') return this.answerFault(req, res, fault);
+			const afterHandling = fault?.kind === 'slow' || fault?.kind === 'variant' || (fault?.kind === 'reset' && fault.handled === true);
+			if (fault && !afterHandling) return this.answerFault(req, res, fault);
 			const body = await readBody(req);
 			const [httpStatus, answer] =
 				operation === 'start'
 					? this.start(req, body)
 					: this.stop(req, decodeURIComponent(path.slice(STOP_PREFIX.length)));
 			if (fault?.kind === 'slow') await delay(fault.delayMs ?? 5000);
+			if (fault?.kind === 'reset') {
+				this.log(`fault  reset after handling ${req.method} ${path}`);
+				req.socket.destroy();
+				return;
+			}
 			this.noteStatus(res, answer);
 			if (fault?.kind === 'variant') return sendVariantJson(res, httpStatus, answer, fault.variants ?? []);
 			return sendJson(res, httpStatus, answer);

@@ -165,7 +165,7 @@ describe('decisions', () => {
 	it('says to stop an owned stream past its maximum duration; only a stop that ended it is reported', () => {
 		const gate = createResultGate(settings, createMemoryGateStore());
 		const decision = gate.receive(event('late'), 60000, owned);
-		expect(decision).toEqual({ kind: 'stop', taskId: 't1', reason: 'max_duration', maxDurationMinutes: 1 });
+		expect(decision).toEqual({ kind: 'stop', taskId: 't1', reason: 'max_duration', stopAt: 60000, maxDurationMinutes: 1 });
 		if (decision.kind !== 'stop') throw new Error('expected a stop');
 		expect(gate.stopped(decision, 'not_found', 60001)).toEqual({ kind: 'none', reason: 'not_running' });
 		expect(gate.stopped(decision, 'stopped', Date.UTC(2025, 0, 1))).toEqual({

@@ -50,14 +50,18 @@ describe('maximum duration', () => {
 	});
 
 	it('describes the stop as an ended event', () => {
-		expect(maxDurationEndEvent('t1', 1, Date.UTC(2025, 0, 1))).toEqual({
+		expect(maxDurationEndEvent('t1', { maxDurationMinutes: 1 }, Date.UTC(2025, 0, 1))).toEqual({
 			taskId: 't1',
 			status: 14,
 			text: 'Stopped after the maximum duration of 1 minute.',
 			timestamp: '2025-01-01T00:00:00.000Z',
 			ended: true,
 		});
-		expect(maxDurationEndEvent('t1', 5, 0).text).toMatch(/5 minutes\.$/);
+		expect(maxDurationEndEvent('t1', { maxDurationMinutes: 5 }, 0).text).toMatch(/5 minutes\.$/);
+		// A deadline from the callback URL: the minutes are not known there, the time it was due is.
+		expect(maxDurationEndEvent('t1', { stopAt: Date.UTC(2025, 0, 1, 13) }, Date.UTC(2025, 0, 1, 13, 0, 4)).text).toBe(
+			'Stopped at its deadline (Stop After), 2025-01-01T13:00:00.000Z.',
+		);
 	});
 });
 
@@ -80,8 +84,16 @@ describe('startOutput and stopOutput', () => {
 			callback_url: 'https://x.example/cb?token=***',
 			thinking: true,
 			max_duration_minutes: 30,
+			stop_at: null,
 		});
 		expect(startOutput({ taskId: 't1', params, startedAt: 0 }).max_duration_minutes).toBe(0);
+		// The deadline is the one the callback URL carries, as a receiver will read it.
+		const withDeadline = { ...params, callbackUrl: 'https://x.example/cb?token=s3cret-s3cret-s3cret&stop_at=1735691400' };
+		expect(startOutput({ taskId: 't1', params: withDeadline, startedAt: Date.UTC(2025, 0, 1) }, 30)).toMatchObject({
+			callback_url: 'https://x.example/cb?token=***&stop_at=1735691400',
+			max_duration_minutes: 30,
+			stop_at: '2025-01-01T00:30:00.000Z',
+		});
 	});
 
 	it('tell whoever reads Start (a person, an AI agent) what it costs, how to stop it and what else ends it', () => {

@@ -59,11 +59,34 @@ describe('Start', () => {
 			callback_url: 'https://hooks.example.com/results?token=***',
 			thinking: false,
 			max_duration_minutes: 0,
+			stop_at: null,
 		});
 		expect(sandbox.task(item.json.task_id as string)).toMatchObject({
 			callback: startParams.callbackUrl,
 			userPrompt: startParams.userPrompt,
 		});
+	});
+
+	it('Stop After puts the deadline into the callback URL, next to the secret, and says it in the output', async () => {
+		const before = Date.now();
+		const [[item]] = (await run({ ...startParams, maxDurationMinutes: 60 }).result) as INodeExecutionData[][];
+		const callback = new URL(sandbox.task(item.json.task_id as string)!.callback);
+		expect(callback.searchParams.get('token')).toBe('secret-token-123456');
+		const stopAt = Number(callback.searchParams.get('stop_at')) * 1000;
+		expect(stopAt).toBeGreaterThanOrEqual(before + 3600_000);
+		expect(stopAt).toBeLessThanOrEqual(Date.now() + 3600_000 + 1000);
+		expect(item.json).toMatchObject({ max_duration_minutes: 60, stop_at: new Date(stopAt).toISOString() });
+		expect(item.json.callback_url).toBe(`https://hooks.example.com/results?token=***&stop_at=${stopAt / 1000}`);
+	});
+
+	it('Stop After defaults to an hour for new nodes (1.1) and stays "never" for version 1 workflows', () => {
+		const node = new MemoriesLiveVideo();
+		const fields = node.description.properties.filter((p) => p.name === 'maxDurationMinutes');
+		expect(fields.map((f) => [f.displayOptions?.show?.['@version'], f.default, f.displayName])).toEqual([
+			[[1], 0, 'Stop After (Minutes)'],
+			[[1.1], 60, 'Stop After (Minutes)'],
+		]);
+		expect(node.description).toMatchObject({ version: [1, 1.1], defaultVersion: 1.1 });
 	});
 
 	it.each([

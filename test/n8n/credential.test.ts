@@ -30,6 +30,10 @@ async function runCredentialTest(apiKey: string): Promise<Result> {
 		body: JSON.stringify(signed.body),
 	});
 	const text = await response.body.text();
+	// n8n's tester: a non-2xx answer fails with the message of a responseCode rule for it, if any.
+	for (const rule of test.rules ?? []) {
+		if (rule.type === 'responseCode' && rule.properties.value === response.statusCode) return { status: 'Error', message: rule.properties.message };
+	}
 	if (response.statusCode < 200 || response.statusCode > 299) return { status: 'Error', message: `HTTP ${response.statusCode}` };
 	const body = JSON.parse(text) as Record<string, unknown>;
 	for (const rule of test.rules ?? []) {
@@ -58,4 +62,34 @@ it.each([
 	sandbox.injectFault({ on: 'stop', ...fault } as Parameters<Sandbox['injectFault']>[0]);
 	const result = await runCredentialTest(KEY);
 	expect(result).toMatchObject({ status: 'Error', message: expect.stringMatching(message) });
+});
+
+describe('redirects', () => {
+	it.each([
+		[301, 'other_port'],
+		[302, 'other_port'],
+		[307, 'other_port'],
+		[307, 'localhost'],
+		[308, 'other_port'],
+	] as const)('a %i to %s fails the test with the redirect advice; the key reaches no other origin', async (httpStatus, to) => {
+		sandbox.injectFault({ on: 'stop', kind: 'redirect', httpStatus, to });
+		const result = await runCredentialTest(KEY);
+		expect(result).toEqual({ status: 'Error', message: expect.stringMatching(new RegExp(`HTTP ${httpStatus}, a redirect\\. The API key is only ever sent to the Base URL`)) });
+		expect(sandbox.foreignRequests()).toEqual([]);
+	});
+
+	it('the test request tells n8n not to follow redirects', () => {
+		expect((credential.test as ICredentialTestRequest).request).toMatchObject({ disableFollowRedirect: true, sendCredentialsOnCrossOriginRedirect: false });
+	});
+
+	it('authenticate() signs only requests for the Base URL’s origin, and never for a redirect', async () => {
+		const credentials = { apiKey: KEY, baseUrl: 'http://127.0.0.1:4010/' } as IDataObject;
+		const signed = await credential.authenticate(credentials, { url: 'http://127.0.0.1:4010/v1/understand/stop/x', method: 'POST' });
+		expect(signed).toMatchObject({ headers: { Authorization: KEY }, disableFollowRedirect: true, sendCredentialsOnCrossOriginRedirect: false });
+		for (const url of ['http://localhost:4010/v1/understand/stop/x', 'http://127.0.0.1:4011/v1/understand/stop/x', 'https://127.0.0.1:4010/x', 'http://evil.example/']) {
+			const refused = await credential.authenticate(credentials, { url, method: 'POST' }).catch((error: unknown) => error);
+			expect(refused).toMatchObject({ code: 'KEY_ORIGIN_REFUSED' });
+			expect(String((refused as Error).message)).not.toContain(KEY);
+		}
+	});
 });

@@ -4,6 +4,7 @@ import type { IDataObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflo
 
 import { generateSecret, secretDigest } from '../../core';
 import { MemoriesLiveVideoTrigger } from '../../nodes/MemoriesLiveVideoTrigger/MemoriesLiveVideoTrigger.node';
+import { forgetPendingStarts, lostStart } from '../../nodes/MemoriesLiveVideoTrigger/pending-starts';
 import { Sandbox, startSandbox } from '../../sandbox/src';
 import { ContextOptions, fakeContext } from './support/context';
 
@@ -15,6 +16,8 @@ const lifecycle = trigger.webhookMethods.default;
 
 beforeEach(async () => {
 	sandbox = await startSandbox({ intervalMs: 60000, keys: [KEY] });
+	forgetPendingStarts();
+	lostStart.waitMs = 300;
 });
 afterEach(async () => {
 	await sandbox.close();
@@ -179,7 +182,13 @@ describe('watch mode lifecycle', () => {
 	it('reuses the secret of a start whose answer was lost, so the webhook can stop a task it hides', async () => {
 		sandbox.injectFault({ on: 'start', kind: 'invalid_json' });
 		const first = hook(watchParams, {});
-		await expect(lifecycle.create.call(first)).rejects.toMatchObject({ description: expect.stringMatching(/may have started anyway/) });
+		await expect(lifecycle.create.call(first)).rejects.toMatchObject({
+			message: expect.stringMatching(/The stream may have started: n8n retries the activation with the same callback secret/),
+			description: expect.stringMatching(/may have started anyway/),
+		});
+		expect((first as unknown as { logs: Array<{ message: string }> }).logs.map((l) => l.message)).toEqual([
+			expect.stringMatching(/^Memories\.ai Live Video Trigger "Memories\.ai Live Video" in workflow "test" \(workflow-1\): the answer to Start was lost .* n8n retries it with the same secret/),
+		]);
 		const lostUrl = JSON.parse((first as unknown as { requests: Array<{ body: string }> }).requests[0].body).callback;
 		const state = await activate();
 		expect(sandbox.task(state.taskId)?.callback).toBe(lostUrl);
@@ -202,7 +211,7 @@ describe('watch mode lifecycle', () => {
 
 	it('refuses to activate with invalid parameters and starts nothing', async () => {
 		await expect(lifecycle.create.call(hook({ ...watchParams, userPrompt: ' ' }, {}))).rejects.toThrow(/User Prompt is empty/);
-		await expect(lifecycle.create.call(hook({ ...watchParams, maxDurationMinutes: -3 }, {}))).rejects.toThrow(/Maximum Duration/);
+		await expect(lifecycle.create.call(hook({ ...watchParams, maxDurationMinutes: -3 }, {}))).rejects.toThrow(/Stop After/);
 		expect(sandbox.activeTasks()).toHaveLength(0);
 	});
 
@@ -252,7 +261,7 @@ describe('webhook', () => {
 
 	it.each([
 		['no task_id', { status: 0, data: { text: 'x' } }, 'application/json', 400],
-		['text/plain', result('t', 'x'), 'text/plain', 415],
+		['XML', '<callback><status>0</status></callback>', 'application/xml', 415],
 		['an array', [result('t', 'x')], 'application/json', 400],
 	])('answers 4xx to a body with %s', async (_name, body, contentType, httpStatus) => {
 		const state = await activate();

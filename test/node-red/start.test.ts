@@ -36,10 +36,10 @@ describe('settings and message overrides', () => {
 			userPrompt: NODE_SETTINGS.userPrompt,
 			systemPrompt: NODE_SETTINGS.systemPrompt,
 			thinking: false,
-			callback: `${h.nodeRedUrl()}${h.RESULTS_PATH}?token=${h.SECRET}`,
 			state: 'running',
 			key: h.KEY,
 		});
+		expect(h.withoutStartId(env.sandbox.task(taskId)!.callback)).toBe(`${h.nodeRedUrl()}${h.RESULTS_PATH}?token=${h.SECRET}`);
 	});
 
 	it('an empty system prompt means the default one; prompts are trimmed', async () => {
@@ -91,10 +91,10 @@ describe('settings and message overrides', () => {
 		const [started] = h.inboxes('started');
 		const callbackUrl = `${sink.url}/elsewhere?token=abc123`;
 		const msg = await h.expectSent('start', started, { callbackUrl });
-		expect(env.sandbox.task(msg.task_id!)!.callback).toBe(callbackUrl);
-		expect(msg.payload.callback_url).toBe(`${sink.url}/elsewhere?token=***`);
+		expect(h.withoutStartId(env.sandbox.task(msg.task_id!)!.callback)).toBe(callbackUrl);
+		expect(h.withoutStartId(msg.payload.callback_url)).toBe(`${sink.url}/elsewhere?token=***`);
 		const [first] = await sink.waitFor(1);
-		expect(first.url).toBe('/elsewhere?token=abc123');
+		expect(h.withoutStartId(first.url)).toBe('/elsewhere?token=abc123');
 		expect(first.json).toMatchObject({ status: 0, task_id: msg.task_id });
 		expect(h.registry.list()[0]).toMatchObject({ taskId: msg.task_id, resultsNodeId: undefined });
 	});
@@ -107,9 +107,9 @@ describe('settings and message overrides', () => {
 		);
 		const [started] = h.inboxes('started');
 		const msg = await h.expectSent('start', started);
-		expect(env.sandbox.task(msg.task_id!)!.callback).toBe(callbackUrl);
-		expect(msg.payload.callback_url).toBe(`${sink.url}/hook?token=***`);
-		expect((await sink.waitFor(2)).map((r) => r.url)).toEqual(['/hook?token=s3cret-value', '/hook?token=s3cret-value']);
+		expect(h.withoutStartId(env.sandbox.task(msg.task_id!)!.callback)).toBe(callbackUrl);
+		expect(h.withoutStartId(msg.payload.callback_url)).toBe(`${sink.url}/hook?token=***`);
+		expect((await sink.waitFor(2)).map((r) => h.withoutStartId(r.url))).toEqual(['/hook?token=s3cret-value', '/hook?token=s3cret-value']);
 		expect(h.everythingShown()).not.toContain('s3cret-value');
 	});
 
@@ -126,7 +126,7 @@ describe('callback URL from the results node', () => {
 		await h.load(h.loopFlow(env.sandbox), h.CREDENTIALS);
 		const [started, out] = h.inboxes('started', 'out');
 		const msg = await h.expectSent('start', started);
-		expect(env.sandbox.task(msg.task_id!)!.callback).toBe(`${h.nodeRedUrl()}/memories/results?token=${h.SECRET}`);
+		expect(h.withoutStartId(env.sandbox.task(msg.task_id!)!.callback)).toBe(`${h.nodeRedUrl()}/memories/results?token=${h.SECRET}`);
 		const results = await out.waitFor(3, (m) => m.topic === msg.task_id);
 		expect(results.map((m) => m.payload.text)).toEqual([1, 2, 3].map((frame) => analysisText(h.PROMPT, frame)));
 		expect(env.sandbox.deliveries({ taskId: msg.task_id }).slice(0, 3).every((d) => d.ok && d.httpStatus === 200)).toBe(true);
@@ -136,8 +136,8 @@ describe('callback URL from the results node', () => {
 		await h.load(h.loopFlow(env.sandbox, { config: { publicUrl: '  https://proxy.example.com/nodered/  ' } }), h.CREDENTIALS);
 		const [started] = h.inboxes('started');
 		const msg = await h.expectSent('start', started);
-		expect(env.sandbox.task(msg.task_id!)!.callback).toBe(`https://proxy.example.com/nodered/memories/results?token=${h.SECRET}`);
-		expect(msg.payload.callback_url).toBe('https://proxy.example.com/nodered/memories/results?token=***');
+		expect(h.withoutStartId(env.sandbox.task(msg.task_id!)!.callback)).toBe(`https://proxy.example.com/nodered/memories/results?token=${h.SECRET}`);
+		expect(h.withoutStartId(msg.payload.callback_url)).toBe('https://proxy.example.com/nodered/memories/results?token=***');
 	});
 
 	it.each([
@@ -183,9 +183,9 @@ describe('validation', () => {
 		['a system prompt that is not text', { systemPrompt: 5 }, 'System Prompt', /^System Prompt must be text\.$/],
 		['thinking that is not a boolean', { thinking: 'maybe' }, 'Thinking', /^Thinking must be true or false\.$/],
 		['an ftp callback URL', { callbackUrl: 'ftp://example.com/cb' }, 'Callback URL', /^Callback URL must start with http:\/\/ or https:\/\//],
-		['a negative maximum duration', { maxDuration: -1 }, 'Maximum Duration', /^Maximum Duration must be a number of minutes from 0 \(no limit\) to 10080\.$/],
-		['a maximum duration that is not a number', { maxDuration: 'soon' }, 'Maximum Duration', /^Maximum Duration must be/],
-		['a maximum duration over a week', { maxDuration: 10081 }, 'Maximum Duration', /^Maximum Duration must be/],
+		['a negative maximum duration', { maxDuration: -1 }, 'Stop After', /^Stop After must be a number of minutes from 0 \(never\) to 10080\.$/],
+		['a maximum duration that is not a number', { maxDuration: 'soon' }, 'Stop After', /^Stop After must be/],
+		['a maximum duration over a week', { maxDuration: 10081 }, 'Stop After', /^Stop After must be/],
 		['several problems at once', { rtmpUrl: 'file:///video.mp4', userPrompt: '' }, 'RTMP URL, User Prompt', /^RTMP URL must start with .* User Prompt is empty\./],
 	])('%s: done(err) naming the field, red status, nothing sent', async (_label, msg, field, message) => {
 		await h.load(h.loopFlow(env.sandbox), h.CREDENTIALS);
@@ -222,10 +222,12 @@ describe('output and status', () => {
 			rtmp_url: h.RTMP,
 			user_prompt: h.PROMPT,
 			system_prompt: 'You are a real-time video monitoring system.',
-			callback_url: `${h.nodeRedUrl()}${h.RESULTS_PATH}?token=***`,
+			callback_url: expect.stringMatching(new RegExp(`^${h.nodeRedUrl()}${h.RESULTS_PATH}\\?token=\\*\\*\\*&stop_at=\\d+&start_id=[A-Za-z0-9_-]{22}$`)),
 			thinking: false,
 			max_duration_minutes: 30,
+			stop_at: expect.stringMatching(/Z$/),
 		});
+		expect(Date.parse(msg.payload.stop_at) - before).toBeGreaterThanOrEqual(30 * 60000 - 1000);
 		expect(Date.parse(msg.payload.started_at)).toBeGreaterThanOrEqual(before - 1);
 		expect(msg).toMatchObject({ topic: 'kitchen', extra: { keep: true } });
 		expect(JSON.stringify(msg)).not.toContain(h.SECRET);

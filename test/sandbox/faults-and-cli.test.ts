@@ -58,6 +58,14 @@ describe('API faults', () => {
 		expect(sandbox.activeTasks()).toHaveLength(0);
 	});
 
+	it('resets the connection after handling the call (handled: true): the task runs, its answer is lost', async () => {
+		sandbox.injectFault({ on: 'start', kind: 'reset', handled: true });
+		const error = await startFailure();
+		expect(error).toMatchObject({ kind: 'network', mayHaveStarted: true });
+		expect(sandbox.activeTasks()).toHaveLength(1);
+		expect(() => sandbox.injectFault({ on: 'start', kind: 'slow', handled: true } as never)).toThrow(/"handled" is a boolean of a reset fault/);
+	});
+
 	it('answers slowly after starting the task, as a slow service would', async () => {
 		sandbox.injectFault({ on: 'start', kind: 'slow', delayMs: 3000 });
 		const started = sandbox.waitFor('task-started');

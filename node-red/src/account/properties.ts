@@ -6,4 +6,6 @@ export interface AccountProperties extends NodeDef {
 	baseUrl?: string;
 	/** Where memories.ai reaches this Node-RED for callbacks; empty: not set. */
 	publicUrl?: string;
+	/** Stream-minutes per UTC day for the streams started with this account; 0 or empty: no budget. */
+	dailyBudget?: number | string;
 }

@@ -3,12 +3,19 @@
 // cannot disagree. Bundled for the browser from the core's sources (gulpfile.js) into the
 // package's resources/. Only browser-safe parts of the core are imported: no secret checks, which
 // need Node's crypto (esbuild refuses to bundle a Node module for the browser).
+import { ANSWER_FIELD_TYPES, validateAnswerFields, validateAnswerFormat } from '../../../core/answers';
 import * as callbackUrl from '../../../core/callback-url';
+import { OPERATORS_BY_TYPE, RULE_OPERATORS, RULE_OPERATOR_LABELS, compileCondition } from '../../../core/conditions';
 import * as contract from '../../../core/contract';
+import { validateDailyBudget } from '../../../core/cost';
+import { DEFAULT_EPISODE_OPTIONS, EpisodeOptionLimits, validateEpisodeOptions } from '../../../core/episodes';
 import * as filter from '../../../core/filter';
+import { EMIT_MODES } from '../../../core/gate-settings';
 import * as maxDuration from '../../../core/max-duration';
 import * as secrets from '../../../core/secrets';
+import { DEFAULT_STALL_SECONDS, MAX_STALL_SECONDS, validateStallSeconds } from '../../../core/stall';
 import * as validate from '../../../core/validate';
+import * as resultsEvents from './results-events';
 
 /** The parts of the editor's globals used here. */
 declare const RED: {
@@ -29,6 +36,22 @@ const core = {
 	...filter,
 	...maxDuration,
 	...secrets,
+	// Events (issue 13): the rules the editor checks (named: the bundle keeps only what it uses).
+	ANSWER_FIELD_TYPES,
+	validateAnswerFields,
+	validateAnswerFormat,
+	OPERATORS_BY_TYPE,
+	RULE_OPERATORS,
+	RULE_OPERATOR_LABELS,
+	compileCondition,
+	DEFAULT_EPISODE_OPTIONS,
+	EpisodeOptionLimits,
+	validateEpisodeOptions,
+	DEFAULT_STALL_SECONDS,
+	MAX_STALL_SECONDS,
+	validateStallSeconds,
+	validateDailyBudget,
+	EMIT_MODES,
 	/** The editor's name for checking "Emit" settings: throws InputError as the runtime would. */
 	createResultFilter: filter.compileFilter,
 };
@@ -76,5 +99,13 @@ const editor = {
 	newSecret: secrets.generateSecret,
 };
 
-const page = window as unknown as { MemoriesLiveVideo?: { core: typeof core; editor: typeof editor } };
-page.MemoriesLiveVideo ??= { core, editor };
+/** The results node's event settings (fields, rules, episodes) in its dialog, and their validators. */
+const events = {
+	...resultsEvents,
+	validate: resultsEvents.validators(editor.check),
+	prepare: (node: Record<string, unknown>) => resultsEvents.prepare(node, (key, substitutions) => editor.t(resultsEvents.RESULTS_TYPE, key, substitutions)),
+};
+Object.assign(editor, { events });
+
+const page = window as unknown as { MemoriesLiveVideo?: { core: typeof core; editor: typeof editor & { events: typeof events } } };
+page.MemoriesLiveVideo ??= { core, editor: editor as typeof editor & { events: typeof events } };

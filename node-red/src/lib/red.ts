@@ -2,7 +2,7 @@
 // behind Node-RED and would be a dependency for four interfaces).
 import type { IncomingMessage, ServerResponse } from 'http';
 
-import type { Transport } from '../../../core';
+import type { AnswerFormat, DailyBudgetCheck, Transport } from '../../../core';
 
 export type NodeStatus = { fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey'; shape?: 'ring' | 'dot'; text?: string };
 
@@ -27,6 +27,8 @@ export interface Node {
 	warn(message: string): void;
 	error(message: string | Error, msg?: NodeMessage): void;
 	debug(message: string): void;
+	/** The node's context store (missing in some test runtimes). */
+	context?(): { get(key: string): unknown; set(key: string, value: unknown): void };
 }
 
 export type Handler = (req: IncomingMessage & { body?: unknown; _body?: boolean; query?: Record<string, unknown> }, res: ServerResponse & { status?: unknown }, next: (err?: unknown) => void) => void;
@@ -44,6 +46,8 @@ export interface NodeAPI {
 		getNode(id: string): Node | null;
 	};
 	httpNode?: ExpressApp;
+	/** The runtime's admin app (mounted inside the editor API's app, see raw-bodies.ts). */
+	httpAdmin?: unknown;
 	settings: { httpNodeRoot?: string | false; httpNodeMiddleware?: Handler | Handler[]; [key: string]: unknown };
 	_(key: string, substitutions?: Record<string, unknown>): string;
 	log: { info(m: string): void; warn(m: string): void; debug(m: string): void };
@@ -71,10 +75,16 @@ export interface ConfigNode extends Node {
 	transport: Transport;
 	/** Values never to show in a status, log or error. */
 	secrets(): string[];
+	/** The account's daily budget of stream-minutes today (estimates), if it has one. */
+	budget?(): Omit<DailyBudgetCheck, 'usage'> | undefined;
+	/** Why the daily budget set cannot be applied (starts are refused until it is fixed). */
+	budgetProblem?: string;
 }
 
 /** What a start node uses of a memories-live-results node. */
 export interface ResultsNode extends Node {
 	/** The callback URL for this node, with its secret, under `publicUrl`. */
 	callbackUrl(publicUrl: string): string;
+	/** How answers are to be given (plain data): the start node composes the prompt with it. */
+	answerFormat?(): AnswerFormat;
 }

@@ -2,16 +2,18 @@
 // that uses the path: a callback goes to the node whose secret it carries. A node leaving
 // removes only itself; the route goes when its last node does.
 import type { IncomingMessage, ServerResponse } from 'http';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'zlib';
 
-import { CallbackBody, CallbackCheck, Limits, checkCallback } from '../../../core';
+import { CallbackBody, CallbackCheck, CallbackRejection, ContentDecoder, Limits, checkCallback } from '../../../core';
+import { keepCallbackBodiesRaw, keptUnread } from './raw-bodies';
 import type { ExpressApp, Handler, NodeAPI } from './red';
 
 export interface CallbackReceiver {
 	readonly secret: string;
 	/** Called with every request that carried its secret, valid or not, after the answer was sent. */
 	receive(check: CallbackCheck): void;
-	/** Called for requests no receiver's secret matched. */
-	unauthorised?(): void;
+	/** Called for requests no receiver's secret matched (a 401, or a 405 for another method). */
+	unauthorised?(refusal: CallbackRejection): void;
 }
 
 interface PathRoute {
@@ -81,11 +83,23 @@ function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
 /** The sender went away before its body was complete: nobody to answer. */
 const SENDER_GONE = Symbol('sender gone');
 
+/** Content-Encoding a sender may use, decoded no larger than the limit (a compressed bomb is refused). */
+const decodeContent: ContentDecoder = (raw, encoding, maxBytes) => {
+	const decode = { gzip: gunzipSync, 'x-gzip': gunzipSync, deflate: inflateSync, br: brotliDecompressSync }[encoding];
+	if (!decode) return undefined;
+	try {
+		return new Uint8Array(decode(raw, { maxOutputLength: maxBytes }));
+	} catch (error) {
+		return (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too_large' : undefined;
+	}
+};
+
 /** The body as the core reads it: parsed already (by the editor API's parser or httpNodeMiddleware), or read on demand. */
 function bodyOf(req: Parameters<Handler>[0], res: ServerResponse): CallbackBody | (() => Promise<CallbackBody>) {
-	// Already parsed: by the editor API's JSON parser (it runs first whenever httpAdminRoot is a
-	// prefix of the path, as with the defaults) or by httpNodeMiddleware.
-	if (req._body || req.readableEnded) {
+	// Already parsed: by httpNodeMiddleware, or by the editor API's parsers (they run first whenever
+	// httpAdminRoot is a prefix of the path, as with the defaults) where they could not be kept
+	// off our requests (raw-bodies.ts).
+	if ((req._body && !keptUnread(req)) || req.readableEnded) {
 		return typeof req.body === 'string' || req.body instanceof Uint8Array ? { raw: req.body } : { parsed: req.body };
 	}
 	return async () => {
@@ -110,12 +124,16 @@ async function settleUnread(req: IncomingMessage, res: ServerResponse): Promise<
 async function receive(receivers: readonly CallbackReceiver[], req: Parameters<Handler>[0], res: ServerResponse): Promise<void> {
 	const body = bodyOf(req, res);
 	let bodyRead = typeof body !== 'function';
+	const bodyIsRaw = typeof body === 'function';
 	const check = await checkCallback(
 		{
 			method: req.method ?? '',
 			contentType: req.headers['content-type'],
 			contentLength: req.headers['content-length'],
 			query: req.query ?? Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams),
+			url: (req as { originalUrl?: string }).originalUrl ?? req.url,
+			// A parser upstream decoded what it parsed; raw bytes still carry their encoding.
+			...(bodyIsRaw ? { contentEncoding: req.headers['content-encoding'], decodeContent } : {}),
 			body:
 				typeof body === 'function'
 					? () => {
@@ -132,7 +150,7 @@ async function receive(receivers: readonly CallbackReceiver[], req: Parameters<H
 	if (check.ok) reply(res, 200);
 	else reply(res, check.httpStatus, check.reason);
 	if (check.matched !== undefined) receivers[check.matched].receive(check);
-	else if (!check.ok && check.httpStatus === 401) for (const r of receivers) r.unauthorised?.();
+	else if (!check.ok) for (const r of receivers) r.unauthorised?.(check);
 }
 
 function createHandler(RED: NodeAPI, route: { receivers: Set<CallbackReceiver> }): Handler {
@@ -158,6 +176,18 @@ function stackOf(app: ExpressApp) {
 	return (app._router ?? app.router)?.stack;
 }
 
+/** Whether a request path (under the server's root) is one of `routes`, matched as Express matches them. */
+function isCallbackPath(RED: NodeAPI, routes: Map<string, PathRoute>): (pathname: string) => boolean {
+	return (pathname) => {
+		const root = (typeof RED.settings.httpNodeRoot === 'string' ? RED.settings.httpNodeRoot : '/').replace(/\/+$/, '');
+		const lower = pathname.toLowerCase().replace(/\/+$/, '');
+		if (!lower.startsWith(root.toLowerCase())) return false;
+		const relative = lower.slice(root.length);
+		for (const path of routes.keys()) if (path.toLowerCase() === relative) return true;
+		return false;
+	};
+}
+
 /**
  * Adds a receiver for POSTs to `path` (relative to httpNodeRoot).
  * @returns a function that removes exactly this receiver
@@ -168,6 +198,7 @@ export function addCallbackRoute(RED: NodeAPI, path: string, receiver: CallbackR
 	if (!app || RED.settings.httpNodeRoot === false) throw new Error('Node-RED serves no HTTP nodes here (httpNodeRoot is false): results cannot be received.');
 	let routes = routesByApp.get(app);
 	if (!routes) routesByApp.set(app, (routes = new Map()));
+	keepCallbackBodiesRaw(RED.httpAdmin, isCallbackPath(RED, routes));
 	let route = routes.get(path);
 	if (!route) {
 		const receivers = new Set<CallbackReceiver>();

@@ -20,8 +20,29 @@ export interface TrackedTask {
 	endedAt?: number;
 }
 
-/** Why a task left the registry: a stop, or the start node's stop at its maximum duration. */
-export type Removal = { reason: 'stopped' } | { reason: 'max_duration'; outcome: StopOutcome['outcome'] };
+/**
+ * One start, from the moment it is sent: its marker travels in the callback URL (`start_id`), so
+ * that results show which start their task came from (core/hidden-tasks.ts). Kept while its answer
+ * is awaited, and (lost) when its answer was lost: its task may bill with nobody knowing its id.
+ */
+export interface StartAttempt {
+	startId: string;
+	startNodeId: string;
+	configId: string;
+	resultsNodeId?: string;
+	/** When it was sent (epoch ms). */
+	at: number;
+	/** Its answer was lost (timeout, reset): a task it started is a hidden one. */
+	lost: boolean;
+	/** Tasks whose callbacks carried its marker and that nobody tracks, in order of arrival. */
+	seen: string[];
+}
+
+/** Why a task left the registry: a stop, the start node's stop at its maximum duration, or its account's daily budget. */
+export type Removal =
+	| { reason: 'stopped' }
+	| { reason: 'max_duration'; outcome: StopOutcome['outcome'] }
+	| { reason: 'budget'; outcome: StopOutcome['outcome'] };
 
 /** Tasks reported ended are forgotten after this long without a stop. */
 const ENDED_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -35,6 +56,40 @@ interface TaskEvents {
 
 class TaskRegistry extends EventEmitter<TaskEvents> {
 	private readonly tasks = new Map<string, TrackedTask>();
+	private readonly starts = new Map<string, StartAttempt>();
+
+	/** A start is being sent. */
+	beginStart(attempt: Omit<StartAttempt, 'lost' | 'seen'>): void {
+		const now = Date.now();
+		for (const [id, old] of this.starts) if (now - old.at > ENDED_RETENTION_MS) this.starts.delete(id);
+		this.starts.set(attempt.startId, { ...attempt, lost: false, seen: [] });
+	}
+
+	/** Its answer came (a task, or a refusal that started nothing): nothing hidden. */
+	endStart(startId: string): void {
+		this.starts.delete(startId);
+	}
+
+	/** Its answer was lost: @returns the attempt, with the tasks already seen for it */
+	loseStart(startId: string): StartAttempt | undefined {
+		const attempt = this.starts.get(startId);
+		if (attempt) attempt.lost = true;
+		return attempt;
+	}
+
+	startAttempt(startId: string): StartAttempt | undefined {
+		return this.starts.get(startId);
+	}
+
+	startAttempts(filter: (attempt: StartAttempt) => boolean): StartAttempt[] {
+		return [...this.starts.values()].filter(filter);
+	}
+
+	/** A callback with the attempt's marker came for a task nobody tracks. */
+	noteTaskOfStart(startId: string, taskId: string): void {
+		const attempt = this.starts.get(startId);
+		if (attempt && !attempt.seen.includes(taskId)) attempt.seen.push(taskId);
+	}
 
 	add(task: TrackedTask): void {
 		const now = Date.now();
@@ -78,7 +133,7 @@ export type { TaskRegistry };
  * file is a bundle of its own with this module inlined, so the one registry is kept on globalThis
  * under a registered symbol: whichever node set loads first creates it, the others find it.
  */
-const REGISTRY = Symbol.for('node-red-contrib-memories-live-video/tasks');
+const REGISTRY = Symbol.for('@memories-live-video/node-red/tasks');
 const holder = globalThis as { [REGISTRY]?: TaskRegistry };
 export const tasks: TaskRegistry = (holder[REGISTRY] ??= createRegistry());
 

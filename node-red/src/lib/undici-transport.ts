@@ -12,6 +12,11 @@ function http(): typeof Undici {
 	return undici;
 }
 
+function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+	const value = headers[name];
+	return Array.isArray(value) ? value[0] : value;
+}
+
 export interface UndiciTransport {
 	send: Transport;
 	/** Closes the pool; a call after it opens a new one (a start node closing after its config node still stops its tasks). */
@@ -37,7 +42,12 @@ export function createUndiciTransport(): UndiciTransport {
 				// undici hands a connection back to the pool a tick after its answer was read: a call made
 				// at once (a stop right after a start) would open a second socket. One tick keeps it to one.
 				await new Promise((resolve) => setImmediate(resolve));
-				return { httpStatus: response.statusCode, body };
+				return {
+					httpStatus: response.statusCode,
+					body,
+					location: headerOf(response.headers, 'location'),
+					retryAfter: headerOf(response.headers, 'retry-after'),
+				};
 			} catch (error) {
 				return { errorCode: (error as { code?: string }).code };
 			}

@@ -1,7 +1,9 @@
 // Config node: the memories.ai account (API key, kept as a Node-RED credential), the API's
 // Base URL, and the public URL at which memories.ai reaches this Node-RED for callbacks.
-import { validateBaseUrl } from '../../../core';
+import { validateBaseUrl, validateDailyBudget } from '../../../core';
+import { DailyBudget } from '../account/daily-budget';
 import type { AccountProperties } from '../account/properties';
+import { toError } from '../lib/errors';
 import type { ConfigNode, NodeAPI } from '../lib/red';
 import { createUndiciTransport } from '../lib/undici-transport';
 
@@ -22,7 +24,18 @@ export = function register(RED: NodeAPI): void {
 		const transport = createUndiciTransport();
 		this.transport = transport.send;
 		this.secrets = () => (this.credentials?.apiKey ? [this.credentials.apiKey] : []);
+		let budget: DailyBudget | undefined;
+		try {
+			const minutes = validateDailyBudget(props.dailyBudget);
+			if (minutes > 0) budget = new DailyBudget(RED, this, minutes);
+		} catch (error) {
+			// The editor refuses it too. Starts are refused until it is fixed: a budget was meant.
+			this.budgetProblem = toError(error).message;
+			this.error(this.budgetProblem);
+		}
+		this.budget = budget && (() => budget.check());
 		this.on('close', (_removed, done) => {
+			budget?.close();
 			transport.close().then(done, done);
 		});
 	}

@@ -1,5 +1,6 @@
-// Results node: receives memories.ai callbacks and sends each result (output 1) or stream end
-// (output 2) into the flow (see results/results-controller.ts).
+// Results node: receives memories.ai callbacks and sends each result or episode (output 1), stream
+// end or summary (output 2), parse error or stall (output 3) into the flow (see
+// results/results-controller.ts).
 import type { NodeAPI, ResultsNode } from '../lib/red';
 import type { ResultsProperties } from '../results/properties';
 import { ResultsController } from '../results/results-controller';
@@ -12,6 +13,7 @@ export = function register(RED: NodeAPI): void {
 		// Only a node that receives hands out callback URLs: a start node refuses to start a
 		// (billed) stream whose results would go nowhere.
 		this.callbackUrl = (publicUrl) => controller.callbackUrl(publicUrl);
+		this.answerFormat = () => controller.answerFormat();
 		this.on('close', (_removed, done) => {
 			controller.close();
 			done();

@@ -1,13 +1,35 @@
 // Starts analysing a live stream for each input message, remembers the task (the API cannot list
 // them), and stops its tasks on redeploy/shutdown (Stop on close) and at their maximum duration.
-import { InputError, StartInput, StreamClient, startOutput, validateMaxDuration, validatePublicUrl } from '../../../core';
+import {
+	AnswerFormat,
+	DAILY_BUDGET_LABEL,
+	InputError,
+	MemoriesApiError,
+	StartInput,
+	StreamClient,
+	composeUserPrompt,
+	deadlineAfter,
+	newStartId,
+	startOutput,
+	validateMaxDuration,
+	validatePublicUrl,
+	withDeadline,
+	withStartId,
+} from '../../../core';
 import { CLOSE_BUDGET_MS, stopOptionsBefore } from '../lib/close-budget';
 import { shortReason, toError } from '../lib/errors';
+import { stopHiddenTask } from '../lib/hidden-tasks';
 import type { ConfigNode, Node, NodeAPI, NodeMessage, ResultsNode } from '../lib/red';
 import { streamClientOf } from '../lib/stream-client';
 import { Removal, TrackedTask, tasks } from '../lib/tasks';
+import { METER_REFRESH_MS, costStatus } from './cost-status';
 import { MaxDurationTimers } from './max-duration-timers';
 import type { MessageOverride, StartProperties } from './properties';
+
+/** The prompt to send: with JSON fields, our answer instruction after it (the core's composition). */
+function withAnswerInstruction(prompt: unknown, format: AnswerFormat | undefined): unknown {
+	return typeof prompt === 'string' && format?.mode === 'json' ? composeUserPrompt(prompt, format) : prompt;
+}
 
 export class StartController {
 	private readonly config: ConfigNode | null;
@@ -16,6 +38,8 @@ export class StartController {
 	/** Input messages still being handled (a start waiting for its answer, mostly). */
 	private readonly handling = new Set<Promise<void>>();
 	private closed = false;
+	/** Refreshes the cost meter while streams run. */
+	private meter: NodeJS.Timeout | undefined;
 	/** When this node's close must be over (set when it closes). */
 	private closeDeadline = Infinity;
 
@@ -57,8 +81,9 @@ export class StartController {
 		tasks.off('ended', this.onTaskEnded);
 		tasks.off('added', this.onTaskAdded);
 		this.timers.close();
+		clearInterval(this.meter);
 		this.node.status({});
-		const running = this.mine();
+		const running = [...this.mine(), ...this.hiddenOfMine()];
 		const config = this.config;
 		// Starts still waiting for their answer stop their stream as soon as it comes (see start):
 		// wait for them too, or a shutdown would leave those streams running.
@@ -74,23 +99,39 @@ export class StartController {
 
 	private async start(msg: NodeMessage, send: (msg: NodeMessage) => void, done: (err?: Error) => void): Promise<void> {
 		const { RED, node } = this;
+		const startId = newStartId();
 		try {
 			const config = this.config;
 			if (!config) throw new InputError('Account', RED._('memories-live-start.errors.no-config'));
 			const pick = (name: MessageOverride) => (msg[name] !== undefined ? msg[name] : this.props[name]);
+			if (config.budgetProblem) throw new InputError(DAILY_BUDGET_LABEL, config.budgetProblem);
+			const budget = config.budget?.();
+			if (budget?.exceeded) {
+				throw new InputError(DAILY_BUDGET_LABEL, RED._('memories-live-start.events.errors.budget', { used: budget.used_minutes_estimate, budget: budget.budget_minutes }));
+			}
 			const callback = this.callbackUrlFor(msg, config);
+			const maxMinutes = validateMaxDuration(pick('maxDuration'));
+			// The deadline and this start's marker travel in the callback URL (core/deadline.ts, core/hidden-tasks.ts).
+			const callbackUrl = withStartId(withDeadline(callback.url, deadlineAfter(Date.now(), maxMinutes)), startId);
 			const input: StartInput = {
 				rtmpUrl: pick('rtmpUrl'),
-				userPrompt: pick('userPrompt'),
+				userPrompt: withAnswerInstruction(pick('userPrompt'), callback.answerFormat),
 				systemPrompt: pick('systemPrompt'),
-				callbackUrl: callback.url,
+				callbackUrl,
 				thinking: pick('thinking'),
 			};
-			const maxMinutes = validateMaxDuration(pick('maxDuration'));
+			tasks.beginStart({ startId, startNodeId: node.id, configId: config.id, resultsNodeId: callback.resultsNodeId, at: Date.now() });
 			// "starting" once the request goes out: input the core refuses never shows it.
-			const started = await streamClientOf(RED, config, () => {
-				node.status({ fill: 'yellow', shape: 'dot', text: RED._('memories-live-start.status.starting') });
-			}).start(input);
+			let started;
+			try {
+				started = await streamClientOf(RED, config, () => {
+					node.status({ fill: 'yellow', shape: 'dot', text: RED._('memories-live-start.status.starting') });
+				}).start(input);
+			} catch (error) {
+				await this.startFailed(startId, error);
+				throw error;
+			}
+			tasks.endStart(startId);
 			const task: TrackedTask = {
 				taskId: started.taskId,
 				startNodeId: node.id,
@@ -115,7 +156,36 @@ export class StartController {
 		}
 	}
 
-	private callbackUrlFor(msg: NodeMessage, config: ConfigNode): { url: unknown; resultsNodeId?: string } {
+	/**
+	 * A start whose answer was lost may have left a task nobody knows: kept as a lost attempt, so
+	 * that the results its task sends get it stopped (core/hidden-tasks.ts), and stopped now if its
+	 * results already came while the answer was awaited.
+	 */
+	private async startFailed(startId: string, error: unknown): Promise<void> {
+		if (!(error instanceof MemoriesApiError && error.mayHaveStarted)) {
+			tasks.endStart(startId);
+			return;
+		}
+		const attempt = tasks.loseStart(startId);
+		if (!attempt || !this.config) return;
+		this.node.warn(this.RED._('memories-live-start.log.start-lost', { startId }));
+		for (const taskId of attempt.seen.filter((id) => !tasks.get(id))) {
+			await stopHiddenTask(this.RED, this.node, 'memories-live-start', this.client(), attempt, taskId, this.secrets());
+		}
+	}
+
+	/** Tasks whose results showed they came from this node's starts still awaiting (or lost) their answer. */
+	private hiddenOfMine(): TrackedTask[] {
+		return tasks
+			.startAttempts((attempt) => attempt.startNodeId === this.node.id)
+			.flatMap((attempt) =>
+				attempt.seen
+					.filter((taskId) => !tasks.get(taskId))
+					.map((taskId) => ({ taskId, startNodeId: attempt.startNodeId, configId: attempt.configId, resultsNodeId: attempt.resultsNodeId, startedAt: attempt.at })),
+			);
+	}
+
+	private callbackUrlFor(msg: NodeMessage, config: ConfigNode): { url: unknown; resultsNodeId?: string; answerFormat?: AnswerFormat } {
 		const { RED } = this;
 		if (msg.callbackUrl !== undefined) return { url: msg.callbackUrl };
 		if (this.props.callbackMode === 'url') return { url: this.props.callbackUrl };
@@ -125,7 +195,8 @@ export class StartController {
 		}
 		const publicUrl = validatePublicUrl(config.publicUrl);
 		if (!publicUrl) throw new InputError('Public URL', RED._('memories-live-start.errors.no-public-url'));
-		return { url: results.callbackUrl(publicUrl), resultsNodeId: results.id };
+		// Fields are declared once, on the results node that reads the answers.
+		return { url: results.callbackUrl(publicUrl), resultsNodeId: results.id, answerFormat: results.answerFormat?.() };
 	}
 
 	/**
@@ -173,13 +244,14 @@ export class StartController {
 
 	private showStatus(): void {
 		if (this.closed) return; // the status now belongs to the node that replaced this one
-		const { RED } = this;
-		const count = this.mine().filter((task) => task.endedAt === undefined).length;
-		this.node.status(
-			count > 0
-				? { fill: 'green', shape: 'dot', text: RED._('memories-live-start.status.running', { count }) }
-				: { fill: 'grey', shape: 'ring', text: RED._('memories-live-start.status.idle') },
-		);
+		const running = this.mine().filter((task) => task.endedAt === undefined);
+		this.node.status(costStatus(this.RED, running, this.config));
+		// Also while the daily budget is used up: the status clears when the next UTC day begins.
+		if (running.length > 0 || this.config?.budget?.()?.exceeded) this.meter ??= setInterval(() => this.showStatus(), METER_REFRESH_MS);
+		else {
+			clearInterval(this.meter);
+			this.meter = undefined;
+		}
 	}
 
 	private readonly onTaskRemoved = (task: TrackedTask, _removal: Removal) => {

@@ -32,8 +32,10 @@ const RUN_B = { id: 'mlvAgentRunB000001', path: 'agent-run-b' };
 const DEADLINE = { id: 'mlvAgentDeadline01', path: 'agent-deadline' };
 const RTMP = 'rtmp://cam.example/live/kitchen';
 const PROMPT = 'Tell me when the pan is boiling over.';
-/** The deadline run's Stop After: the brief's 1 minute (lower it if the parameter takes fractions of a minute). */
-const STOP_AFTER_MINUTES = 1;
+/** The deadline run's Stop After: 15 s (the parameter takes fractions of a minute; the deadline is rounded up to the second). */
+const STOP_AFTER_MINUTES = 0.25;
+/** The action node's version the workflows use: what a node added today gets. */
+const ACTION_VERSION = 1.1;
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -59,8 +61,11 @@ const operation = (value: string) => {
 	const options = actionType().properties.find((p) => p.name === 'operation') as unknown as { options: Array<{ value: string; action: string }> };
 	return options.options.find((o) => o.value === value)!;
 };
-/** The Start parameter of issue 15 item 1 ("Stop After (Minutes)"), once the node has it. */
-const stopAfterParameter = () => actionType().properties.find((p) => /stop.?after/i.test(p.name) || /^stop after/i.test(p.displayName));
+/** Start's "Stop After (Minutes)" as the workflows' node version shows it. */
+const stopAfterParameter = () =>
+	actionType().properties.find(
+		(p) => /^stop after/i.test(p.displayName) && (p.displayOptions?.show?.['@version'] ?? [ACTION_VERSION]).includes(ACTION_VERSION),
+	);
 /** How Start's message ends: with the deadline once the node has one (item 1), else with today's warning. */
 const expectedEnding = () => (stopAfterParameter() ? /If nobody stops it, it stops itself at \S+\.$/ : /Nothing else stops it before its video source ends\.$/);
 /** A callback URL without the deadline item 1 adds next to the secret (`&stop_at=<epoch seconds>`). */
@@ -288,20 +293,13 @@ describe('the action node as an AI Agent tool in a real n8n', () => {
 	});
 });
 
-// The follow-up of issue 15 item 1 (branch h-variants): the deadline that travels with the stream stops what an
-// agent forgot. It fails, and says what is missing, until the action node has its "Stop After (Minutes)".
-describe('deadline (issue 15 item 1)', () => {
+// The deadline that travels with the stream stops what an agent forgot.
+describe('deadline', () => {
 	it('run B with Stop After: the stream the agent never stopped is stopped at its deadline by the Receive trigger', async () => {
 		const stopAfter = stopAfterParameter();
-		if (!stopAfter) {
-			throw new Error(
-				`Issue 15 item 1 is missing: the Memories.ai Live Video node (${ACTION_TYPE}) in n8n's /types/nodes.json has no ` +
-					'"Stop After (Minutes)" parameter on Start (e.g. stopAfterMinutes), so nothing stops a stream an agent never stops. ' +
-					`Its parameters: ${actionType().properties.map((p) => p.name).join(', ')}. Merge item 1 (branch h-variants); this test then runs.`,
-			);
-		}
+		if (!stopAfter) throw new Error(`Start has no "Stop After (Minutes)" for version ${ACTION_VERSION}: ${actionType().properties.map((p) => p.name).join(', ')}`);
 		expect(stopAfter.displayOptions?.show?.operation).toEqual(['start']);
-		expect(stopAfter.default).not.toBe(0); // the safe non-zero default of item 1
+		expect(stopAfter.default).toBe(60); // the safe default (README: Using the node from an AI Agent)
 		const minutes = Math.max(STOP_AFTER_MINUTES, stopAfter.typeOptions?.minValue ?? 0);
 		await importWorkflow(agent({ ...DEADLINE, responsesApi: false, callbackUrl: receiveUrl, startParameters: { [stopAfter.name]: minutes } }));
 		await api.activateWorkflow(DEADLINE.id);
@@ -315,9 +313,9 @@ describe('deadline (issue 15 item 1)', () => {
 
 		// Start told the model its deadline, and the deadline went out with the callback URL.
 		const [startResult] = fake.toolResult(fake.requests[fake.requests.length - 1], 'start_stream') as StartItem[];
-		expect(startResult.stop_at).toBeDefined();
-		expect(startResult.message).toMatch(expectedEnding());
 		const stopAt = Number(new URL(sandbox.task(taskId)!.callback).searchParams.get('stop_at'));
+		expect(startResult.stop_at).toBe(new Date(stopAt * 1000).toISOString());
+		expect(startResult.message).toMatch(new RegExp(`If nobody stops it, it stops itself at ${new Date(stopAt * 1000).toISOString().replace(/\./g, '\\.')}\\.$`));
 		expect(stopAt * 1000).toBeGreaterThanOrEqual(askedAt + minutes * 60_000 - 1000);
 		expect(stopAt * 1000).toBeLessThanOrEqual(Date.now() + minutes * 60_000 + 1000);
 

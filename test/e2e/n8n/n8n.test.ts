@@ -111,7 +111,10 @@ describe('Watch a Stream trigger in a real n8n', () => {
 		const tasks = sandbox.activeTasks(KEY);
 		expect(tasks).toHaveLength(1);
 		taskId = tasks[0].taskId;
-		expect(tasks[0].callback).toMatch(new RegExp(`^${n8n.baseUrl}/webhook/${watchWebhook}/results\\?token=[A-Za-z0-9_-]{43}$`));
+		// The secret, and the deadline of the example's Stop After (120 minutes).
+		expect(tasks[0].callback).toMatch(new RegExp(`^${n8n.baseUrl}/webhook/${watchWebhook}/results\\?token=[A-Za-z0-9_-]{43}&stop_at=\\d{10}$`));
+		const stopAt = Number(new URL(tasks[0].callback).searchParams.get('stop_at')) * 1000;
+		expect(Math.abs(stopAt - (Date.parse(tasks[0].startedAt) + 120 * 60000))).toBeLessThan(5000);
 		expect(tasks[0].userPrompt).toMatch(/boiling over/);
 	});
 
@@ -140,7 +143,8 @@ describe('Watch a Stream trigger in a real n8n', () => {
 		const token = new URL(sandbox.task(taskId)!.callback).searchParams.get('token');
 		expect((await post(`${url}?token=${token}`, '{"status":0,')).status).toBe(422); // n8n's own JSON parser
 		expect((await post(`${url}?token=${token}`, '{"status":"0"}')).status).toBe(400);
-		expect((await post(`${url}?token=${token}`, body, 'text/plain')).status).toBe(415);
+		// With the secret, only what cannot be read is refused (a JSON body as text/plain is read: test/e2e/n8n/variants).
+		expect((await post(`${url}?token=${token}`, 'INJECTED boiling over', 'text/plain')).status).toBe(400);
 		expect((await post(`${url}?token=${token}`, '', 'application/json', 'GET')).status).toBe(404);
 		// The next real result reaches the sink; none of the injected ones did.
 		const before = sink.received.length;

@@ -46,7 +46,7 @@ export function agentWorkflow(o: AgentWorkflowOptions): Workflow {
 		id: nodeId(),
 		name,
 		type: ACTION_TOOL_TYPE,
-		typeVersion: 1,
+		typeVersion: 1.1, // as a node added today: Stop After's default is 60 minutes
 		position: [460, y],
 		parameters: { resource: 'stream', ...parameters },
 		credentials: { memoriesLiveVideoApi: o.memories },

@@ -45,7 +45,11 @@ export interface ContextOptions {
 	staticData?: IDataObject;
 	activationMode?: string;
 	webhookUrl?: string;
-	request?: { method: string; headers: Record<string, string>; query: Record<string, unknown>; body: unknown };
+	request?: { method: string; headers: Record<string, string>; query: Record<string, unknown>; body: unknown; url?: string; rawBody?: Buffer };
+	/** The node has no credential selected (Receive mode may run without one). */
+	withoutCredential?: boolean;
+	/** What getMode() says (webhooks: 'webhook', or 'manual' for a test webhook). */
+	mode?: string;
 }
 
 export interface FakeResponse {
@@ -83,12 +87,17 @@ export function fakeContext(options: ContextOptions) {
 	const staticData = options.staticData ?? {};
 	const response = fakeResponse();
 	const requests: IHttpRequestOptions[] = [];
+	const logs: Array<{ level: string; message: string }> = [];
+	const log = (level: string) => (message: string) => void logs.push({ level, message });
 	const context = {
 		response,
 		requests,
+		logs,
+		logger: { warn: log('warn'), info: log('info'), error: log('error'), debug: log('debug') },
 		staticData,
 		getInputData: () => items.map(() => ({ json: {} })),
-		getNode: () => node,
+		getNode: () => (options.withoutCredential ? node : { ...node, credentials: { memoriesLiveVideoApi: { id: 'cred-1', name: 'account' } } }),
+		getMode: () => options.mode ?? 'webhook',
 		getWorkflow: () => ({ id: 'workflow-1', name: 'test', active: true }),
 		continueOnFail: () => options.continueOnFail === true,
 		getNodeParameter(name: string, indexOrFallback?: unknown, fallback?: unknown) {

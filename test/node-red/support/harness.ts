@@ -62,6 +62,16 @@ interface TestHelper {
 export type { TrackedTask } from '../../../node-red/src/lib/tasks';
 export type Msg = { payload?: any; topic?: string; task_id?: string; [key: string]: any };
 
+/**
+ * A callback URL as the start node handed it out, without the start's marker (`&start_id=`, one
+ * of 22 URL-safe characters per start), which it checks is there.
+ */
+export function withoutStartId(url: string): string {
+	const marker = /&start_id=[A-Za-z0-9_-]{22}$/.exec(url);
+	if (!marker) throw new Error(`no start marker at the end of ${url}`);
+	return url.slice(0, marker.index);
+}
+
 export const KEY = 'sk-mai-nodered-test-key-0001';
 export const OTHER_KEY = 'sk-mai-nodered-test-key-0002';
 export const SECRET = 'results-secret-0123456789-abcdef';
@@ -171,6 +181,7 @@ export async function unload(): Promise<void> {
 	await helper.unload();
 	nodeApp = undefined;
 	for (const task of registry.list()) registry.remove(task.taskId);
+	for (const attempt of registry.startAttempts(() => true)) registry.endStart(attempt.startId);
 }
 
 export const node = (id: string): RedNode => {

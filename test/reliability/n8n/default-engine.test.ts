@@ -4,7 +4,7 @@
 // time budget; this file shows that the answers are the same with the default engine and measures
 // what the default engine costs: rejected requests per second and the sustained callback rate.
 import { Sink, startSink } from '../../../scripts/lib/sink';
-import { generateCases } from './support/fuzz';
+import { planFuzz } from '../support/fuzz';
 import { Host, record, startHost } from './support/host';
 import { loadLadder } from './support/load';
 import { histogram, openPool, percentile, sendAll } from './support/send';
@@ -44,21 +44,23 @@ afterAll(async () => {
 
 describe('n8n with its default expression engine', () => {
 	it('answers fuzzed callbacks the same way: every malformed one 4xx, every valid one exactly once', async () => {
-		const cases = generateCases({
+		const validCount = Math.round(MALFORMED / 19);
+		const { cases } = planFuzz({
+			host: 'n8n',
 			seed: SEED,
 			malformed: MALFORMED,
-			validEvery: 19,
-			replayShare: 0.1,
+			valid: validCount,
+			replays: Math.round(validCount / 10),
 			targets: [{ name: 'receive', path: `/webhook/${FUZZ.hook}/results`, secret: FUZZ.token }],
-			baseTime: Date.UTC(2025, 0, 1),
+			tag: 'n8n-default',
 		});
 		const pool = openPool(host.n8n.baseUrl, 16);
 		const started = Date.now();
 		const answers = await sendAll(pool, cases, 16);
 		const durationMs = Date.now() - started;
 		await pool.close();
-		const rejected = cases.filter((c) => c.expect === 'reject');
-		const valid = cases.filter((c) => c.expect === 'accept');
+		const rejected = cases.filter((c) => c.verdict.kind === 'refuse');
+		const valid = cases.filter((c) => c.verdict.kind === 'accept');
 		await host.n8n.waitForExecutions(FUZZ.id, valid.length, 120_000);
 		await sink.waitFor(valid.length, (r) => r.url === `/${FUZZ.id}`, 60_000);
 		const executions = await host.n8n.listExecutions(FUZZ.id);

@@ -9,7 +9,7 @@ import { Pool } from 'undici';
 
 import { startSink, type Sink } from '../../../scripts/lib/sink';
 import { recordReliability } from '../support/record';
-import { ExpectedResult, FuzzCase, FuzzPlan, planFuzz, resultKey } from './support/fuzz';
+import { ExpectedResult, FuzzCase, FuzzPlan, Refusal, planFuzz, resultKey } from '../support/fuzz';
 import {
 	NodeRed,
 	batchToSink,
@@ -68,6 +68,32 @@ function flows(sinkUrl: string) {
 	]);
 }
 
+/** What a results node answers for each reason to refuse (Node-RED's own HTTP parser for raw HTTP). */
+const ANSWERS: Record<Refusal, number[]> = {
+	secret: [401],
+	unreadable: [400],
+	too_large: [413],
+	media_type: [415],
+	method: [405],
+	not_found: [404],
+	http_syntax: [400],
+	headers_too_large: [431],
+};
+
+/** The answers a case must get; none for a request the client abandons. */
+function expectedAnswers(c: FuzzCase, editorAnswersOptions: boolean): number[] {
+	switch (c.verdict.kind) {
+		case 'accept':
+		case 'replay':
+			return [200];
+		case 'abort':
+			return [];
+		default:
+			// Node-RED 4's editor API, when it shares the root, answers every OPTIONS itself (its CORS layer).
+			return c.method === 'OPTIONS' && editorAnswersOptions ? [204] : ANSWERS[c.verdict.because];
+	}
+}
+
 describe.each([
 	// Our own body reader: the editor API lives elsewhere, every request reaches the results node.
 	{ version: '4.1' as const, httpAdminRoot: '/admin', malformed: 10000, valid: 2500, aborts: 100 },
@@ -85,7 +111,16 @@ describe.each([
 	let answers: Answer[] = [];
 
 	beforeAll(async () => {
-		plan = planFuzz({ seed: SEED, malformed, valid, clientAborts: aborts, route: ROUTE, secret: SECRET, tag, editorAnswersOptions });
+		plan = planFuzz({
+			host: 'node-red',
+			seed: SEED,
+			malformed,
+			valid,
+			replays: valid / 20,
+			clientAborts: aborts,
+			targets: [{ name: 'results', path: ROUTE, secret: SECRET }],
+			tag,
+		});
 		sink = await startSink();
 		red = await startHost({ tarball, version, httpAdminRoot, httpNodeRoot: '/' });
 		await red.deploy(flows(sink.url));
@@ -104,22 +139,24 @@ describe.each([
 		const run = await sendWithConcurrency(origin, plan.cases, 16);
 		answers = run.answers;
 		// A last valid callback: once it is out of the results node, everything sent before it is too.
+		const sentinelResult: ExpectedResult = { event: 'result', task_id: `sentinel-${tag}`, status: 0, text: 'last one', timestamp: '2030-01-01T00:00:00.000Z', ended: false };
 		const sentinel: FuzzCase = {
 			n: plan.cases.length,
 			category: 'valid',
 			variant: 'sentinel',
+			target: 'results',
 			method: 'POST',
 			path: `${ROUTE}?token=${SECRET}`,
 			headers: { 'content-type': 'application/json' },
-			body: Buffer.from(JSON.stringify({ status: 0, task_id: `sentinel-${tag}`, data: { text: 'last one', timestamp: '2030-01-01T00:00:00Z' } })),
-			expect: [200],
+			body: Buffer.from(JSON.stringify({ status: 0, task_id: sentinelResult.task_id, data: { text: 'last one', timestamp: '2030-01-01T00:00:00Z' } })),
+			verdict: { kind: 'accept', result: sentinelResult },
 		};
 		const pool = new Pool(origin, { connections: 1 });
 		expect((await sendHttp(pool, sentinel)).status).toBe(200);
 		await pool.close();
 		await waitForItems(sink, '/out1', (items) => items.some((i) => i.task_id === `sentinel-${tag}`));
 		const statusSeen = await waitForItems<{ id: string; text: string }>(sink, '/status', (items) =>
-			items.some((s) => s.id === 'results' && new RegExp(`\\(${plan.counts.valid + 1} received`).test(s.text)),
+			items.some((s) => s.id === 'results' && s.text.startsWith(`${plan.counts.valid + 1} ok,`)),
 		);
 
 		// Answers.
@@ -132,18 +169,19 @@ describe.each([
 			const byCategory = (histogram[c.category] ??= {});
 			const key = a.status === 0 ? `none (${a.error})` : String(a.status);
 			byCategory[key] = (byCategory[key] ?? 0) + 1;
-			if (c.category === 'client_abort') return;
-			if (!c.expect.includes(a.status)) wrongAnswers.push({ n: c.n, category: c.category, variant: c.variant, expected: c.expect, got: a.status, error: a.error });
-			const answeredByEditor = editorAnswersOptions && c.variant === 'OPTIONS' && a.status === 204;
+			if (c.verdict.kind === 'abort') return;
+			const expected = expectedAnswers(c, editorAnswersOptions);
+			if (!expected.includes(a.status)) wrongAnswers.push({ n: c.n, category: c.category, variant: c.variant, expected, got: a.status, error: a.error });
+			const answeredByEditor = editorAnswersOptions && c.method === 'OPTIONS' && a.status === 204;
 			if (answeredByEditor) optionsAnsweredByEditor++;
-			else if (c.category !== 'valid' && !(a.status >= 400 && a.status < 500)) {
+			else if (c.verdict.kind === 'refuse' && !(a.status >= 400 && a.status < 500)) {
 				not4xx.push({ n: c.n, category: c.category, variant: c.variant, got: a.status, error: a.error });
 			}
 		});
 
 		// What left the results node.
 		const expected = new Map<string, { c: FuzzCase; result: ExpectedResult }>();
-		for (const c of plan.cases) if (c.result) expected.set(resultKey(c.result), { c, result: c.result });
+		for (const c of plan.cases) if (c.verdict.kind === 'accept') expected.set(resultKey(c.verdict.result), { c, result: c.verdict.result });
 		const out1 = itemsAt<ExpectedResult>(sink, '/out1').filter((i) => i.task_id !== `sentinel-${tag}`);
 		const out2 = itemsAt<ExpectedResult>(sink, '/out2');
 		const seen = new Map<string, number>();
@@ -162,8 +200,8 @@ describe.each([
 		}
 		const duplicated = [...seen.values()].filter((count) => count > 1).reduce((sum, count) => sum + count - 1, 0);
 		const missing = [...expected.keys()].filter((key) => !seen.has(key));
-		const validLatencies = answers.filter((_, i) => plan.cases[i].category === 'valid').map((a) => a.ms);
-		const malformedTotal = plan.cases.filter((c) => c.category !== 'valid' && c.category !== 'client_abort').length;
+		const validLatencies = answers.filter((_, i) => plan.cases[i].verdict.kind === 'accept').map((a) => a.ms);
+		const malformedTotal = plan.cases.filter((c) => c.verdict.kind === 'refuse').length;
 
 		recordReliability('fuzz', {
 			nodeRed: red!.version,
@@ -176,13 +214,15 @@ describe.each([
 			seconds: round(run.ms / 1000),
 			requestsPerSecond: round((plan.cases.length * 1000) / run.ms),
 			malformed: malformedTotal,
-			malformedPerCategory: Object.fromEntries(Object.entries(plan.counts).filter(([c]) => c !== 'valid')),
+			malformedPerCategory: Object.fromEntries(Object.entries(plan.counts).filter(([c]) => c !== 'valid' && c !== 'replay')),
 			variants: plan.variants,
 			statusHistogram: histogram,
 			unexpectedAnswers: wrongAnswers.length,
 			malformedNot4xx: not4xx.length,
 			optionsAnsweredByNodeRedEditorCors: optionsAnsweredByEditor,
 			validSent: plan.counts.valid + 1,
+			replaysSent: plan.counts.replay ?? 0,
+			replaysAnswered200: plan.cases.filter((c, i) => c.verdict.kind === 'replay' && answers[i].status === 200).length,
 			validDelivered: seen.size + 1,
 			validDuplicated: duplicated,
 			validMissing: missing.length,

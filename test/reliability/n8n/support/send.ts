@@ -1,5 +1,7 @@
 // Sends requests to n8n over a keep-alive undici pool: a bounded number in flight (fuzz), or at a
 // fixed rate whatever the answers do (load: an open loop, as a busy sender behaves).
+import { Readable } from 'stream';
+
 import { Pool } from 'undici';
 
 export interface OutgoingRequest {
@@ -8,6 +10,8 @@ export interface OutgoingRequest {
 	path: string;
 	headers: Record<string, string>;
 	body?: string | Buffer;
+	/** Send the body with Transfer-Encoding: chunked (no Content-Length). */
+	chunked?: boolean;
 }
 
 export interface Answer {
@@ -31,7 +35,7 @@ export async function send(pool: Pool, request: OutgoingRequest, timeoutMs = 30_
 			method: request.method as 'POST',
 			path: request.path,
 			headers: request.headers,
-			body: request.body,
+			body: request.body !== undefined && request.chunked ? Readable.from([request.body]) : request.body,
 			headersTimeout: timeoutMs,
 			bodyTimeout: timeoutMs,
 		});

@@ -4,7 +4,7 @@ import net from 'net';
 import { Readable } from 'stream';
 import { Pool } from 'undici';
 
-import type { FuzzCase } from './fuzz';
+import type { FuzzCase } from '../../support/fuzz';
 
 export interface Answer {
 	n: number;
@@ -60,7 +60,7 @@ export function sendRaw(port: number, c: FuzzCase, timeoutMs = 5000): Promise<An
 		socket.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
 		socket.on('close', () => finish('closed'));
 		socket.on('connect', () => {
-			if (c.category === 'client_abort') socket.end(c.raw!);
+			if (c.verdict.kind === 'abort') socket.end(c.raw!);
 			else socket.write(c.raw!);
 		});
 	});
