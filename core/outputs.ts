@@ -2,6 +2,7 @@
 // msg.payload). Documented in README.md; a change here is a change for every user's flows.
 import type { CallbackEvent } from './callback';
 import { maskCallbackToken } from './callback-url';
+import { BILLING_INTERVAL_SECONDS } from './contract';
 import { deadlineOfUrl } from './deadline';
 import type { StopOutcome } from './response';
 import type { StartedStream } from './stream-client';
@@ -10,6 +11,8 @@ import type { StartedStream } from './stream-client';
 export interface StartOutput {
 	/** Keep it: the API cannot list running tasks, and Stop needs it. */
 	task_id: string;
+	/** What the stream costs and how it ends, in words: what a person, or an AI agent using Start as a tool, reads. */
+	message: string;
 	/** When the API answered the start (ISO-8601 UTC). */
 	started_at: string;
 	rtmp_url: string;
@@ -32,6 +35,7 @@ export function startOutput(started: StartedStream, maxDurationMinutes = 0): Sta
 	const stopAt = deadlineOfUrl(params.callbackUrl);
 	return {
 		task_id: started.taskId,
+		message: startMessage(started.taskId, { maxDurationMinutes, ...(stopAt === undefined ? {} : { stopAtSeconds: stopAt / 1000 }) }),
 		started_at: new Date(started.startedAt).toISOString(),
 		rtmp_url: params.rtmpUrl,
 		user_prompt: params.userPrompt,
@@ -41,6 +45,32 @@ export function startOutput(started: StartedStream, maxDurationMinutes = 0): Sta
 		max_duration_minutes: maxDurationMinutes,
 		stop_at: stopAt === undefined ? null : new Date(stopAt).toISOString(),
 	};
+}
+
+/** How a started stream ends, for startMessage. */
+export interface StartDeadline {
+	/** After how many minutes the host that started it stops it; 0: it does not. */
+	maxDurationMinutes: number;
+	/** When any of our receivers stops it (epoch seconds, as in the callback URL); absent: no such deadline. */
+	stopAtSeconds?: number;
+}
+
+/**
+ * Start's output in words. An agent that calls Start as a tool reads this before it decides what to do next, so it
+ * names the cost, the one way to end the stream (Stop with this task id) and what ends it otherwise.
+ */
+export function startMessage(taskId: string, deadline: StartDeadline): string {
+	const billing =
+		`Started stream analysis task ${taskId}. It is billed every ${BILLING_INTERVAL_SECONDS} seconds until it is stopped: ` +
+		`when its results are no longer needed, stop it with Stop and task_id ${taskId} (stopping it again is harmless).`;
+	if (deadline.stopAtSeconds !== undefined) {
+		return `${billing} If nobody stops it, it stops itself at ${new Date(deadline.stopAtSeconds * 1000).toISOString()}.`;
+	}
+	if (deadline.maxDurationMinutes > 0) {
+		const minutes = deadline.maxDurationMinutes;
+		return `${billing} If nobody stops it, it is stopped after ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+	}
+	return `${billing} Nothing else stops it before its video source ends.`;
 }
 
 /** Stop: what became of one task. */

@@ -15,7 +15,9 @@ export class MemoriesLiveVideo implements INodeType {
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle: '={{$parameter["operation"] === "stop" ? "Stop a stream" : "Start a stream"}}',
-		description: 'Start and stop AI analysis of a live RTMP video stream with memories.ai',
+		// Also the default of the tool's "Description" when a user sets an AI Agent tool's description manually.
+		description:
+			'Start and stop AI analysis of a live RTMP video stream with memories.ai. A started stream is billed every 5 seconds until it is stopped: Stop needs the task_id that Start outputs.',
 		defaults: { name: 'Memories.ai Live Video' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

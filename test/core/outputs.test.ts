@@ -6,6 +6,7 @@ import {
 	parseCallbackPayload,
 	failedStopOutput,
 	resultOutput,
+	startMessage,
 	startOutput,
 	stopOutput,
 	validateMaxDuration,
@@ -75,6 +76,7 @@ describe('startOutput and stopOutput', () => {
 		};
 		expect(startOutput({ taskId: 't1', params, startedAt: Date.UTC(2025, 0, 1) }, 30)).toEqual({
 			task_id: 't1',
+			message: startMessage('t1', { maxDurationMinutes: 30 }),
 			started_at: '2025-01-01T00:00:00.000Z',
 			rtmp_url: 'rtmp://cam/live/1',
 			user_prompt: 'watch',
@@ -92,6 +94,18 @@ describe('startOutput and stopOutput', () => {
 			max_duration_minutes: 30,
 			stop_at: '2025-01-01T00:30:00.000Z',
 		});
+	});
+
+	it('tell whoever reads Start (a person, an AI agent) what it costs, how to stop it and what else ends it', () => {
+		const billing =
+			'Started stream analysis task t1. It is billed every 5 seconds until it is stopped: when its results are no longer needed, stop it with Stop and task_id t1 (stopping it again is harmless).';
+		expect(startMessage('t1', { maxDurationMinutes: 0 })).toBe(`${billing} Nothing else stops it before its video source ends.`);
+		expect(startMessage('t1', { maxDurationMinutes: 1 })).toBe(`${billing} If nobody stops it, it is stopped after 1 minute.`);
+		expect(startMessage('t1', { maxDurationMinutes: 30 })).toMatch(/stopped after 30 minutes\.$/);
+		// The seam for a deadline carried by the callback URL (issue 15 item 1): it wins over the host's own limit.
+		expect(startMessage('t1', { maxDurationMinutes: 30, stopAtSeconds: Date.UTC(2025, 0, 1, 1) / 1000 })).toBe(
+			`${billing} If nobody stops it, it stops itself at 2025-01-01T01:00:00.000Z.`,
+		);
 	});
 
 	it('say what became of a task, in words too', () => {

@@ -51,6 +51,7 @@ describe('Start', () => {
 		// The documented Start output, the same as Node-RED's; this action never stops a stream by itself.
 		expect(item.json).toEqual({
 			task_id: sandbox.activeTasks(KEY)[0].taskId,
+			message: expect.stringMatching(/billed every 5 seconds until it is stopped: .* stop it with Stop and task_id [0-9a-f-]{36} .*Nothing else stops it/),
 			started_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
 			rtmp_url: startParams.rtmpUrl,
 			user_prompt: startParams.userPrompt,

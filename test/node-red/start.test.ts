@@ -217,6 +217,7 @@ describe('output and status', () => {
 		expect(msg.task_id).toMatch(/^[0-9a-f-]{36}$/);
 		expect(msg.payload).toEqual({
 			task_id: msg.task_id,
+			message: expect.stringMatching(/billed every 5 seconds .* stop it with Stop and task_id [0-9a-f-]{36} .* stopped after 30 minutes\.$/),
 			started_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
 			rtmp_url: h.RTMP,
 			user_prompt: h.PROMPT,
