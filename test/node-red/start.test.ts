@@ -217,7 +217,7 @@ describe('output and status', () => {
 		expect(msg.task_id).toMatch(/^[0-9a-f-]{36}$/);
 		expect(msg.payload).toEqual({
 			task_id: msg.task_id,
-			message: expect.stringMatching(/billed every 5 seconds .* stop it with Stop and task_id [0-9a-f-]{36} .* stopped after 30 minutes\.$/),
+			message: expect.stringMatching(/billed every 5 seconds .* stop it with Stop and task_id [0-9a-f-]{36} .* stops itself at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z\.$/),
 			started_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
 			rtmp_url: h.RTMP,
 			user_prompt: h.PROMPT,
@@ -228,6 +228,7 @@ describe('output and status', () => {
 			stop_at: expect.stringMatching(/Z$/),
 		});
 		expect(Date.parse(msg.payload.stop_at) - before).toBeGreaterThanOrEqual(30 * 60000 - 1000);
+		expect(msg.payload.message).toContain(`it stops itself at ${msg.payload.stop_at}.`);
 		expect(Date.parse(msg.payload.started_at)).toBeGreaterThanOrEqual(before - 1);
 		expect(msg).toMatchObject({ topic: 'kitchen', extra: { keep: true } });
 		expect(JSON.stringify(msg)).not.toContain(h.SECRET);
