@@ -4,7 +4,7 @@
 import type { AnswerField, AnswerFieldType, AnswerFields } from './answers';
 import { optionKey } from './answers';
 import { InputError } from './errors';
-import { parseKeywords, parseRegex } from './filter';
+import { keywordMatcher, parseKeywords, parseRegex, regexMatcher } from './filter';
 
 export type ConditionType = 'keywords' | 'regex' | 'fields';
 export type RuleCombination = 'all' | 'any';
@@ -84,8 +84,6 @@ export interface Condition {
 export const CONDITIONS_LABEL = 'Conditions';
 
 export const MAX_CONDITION_RULES = 20;
-/** A regular expression only ever sees this much text, which bounds its run time (as the result filter's). */
-export const CONDITION_TEXT_LIMIT = 10000;
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -254,27 +252,17 @@ export function compileCondition(input: ConditionInput, declared: readonly Answe
 	switch (input.type) {
 		case 'keywords': {
 			const keywords = parseKeywords(input.keywords);
-			if (keywords.length === 0) {
-				throw new InputError('Keywords', 'Keywords is empty. Enter words separated by commas, e.g. smoke, fire, boiling over');
-			}
-			const fold = (s: string) => (input.caseSensitive ? s : s.toLowerCase());
-			const wanted = keywords.map(fold);
+			const contains = keywordMatcher(keywords, input.caseSensitive);
 			return {
 				type: 'keywords',
 				description: `text contains ${keywords.map((k) => JSON.stringify(k)).join(' or ')}`,
-				matches: (answer) => {
-					const text = fold(answer.text);
-					return wanted.some((k) => text.includes(k));
-				},
+				matches: (answer) => contains(answer.text),
 			};
 		}
 		case 'regex': {
-			const regex = parseRegex(input.pattern, input.caseSensitive); // never g or y: test() keeps no position
-			return {
-				type: 'regex',
-				description: `text matches ${String(regex)}`,
-				matches: (answer) => regex.test(answer.text.slice(0, CONDITION_TEXT_LIMIT)),
-			};
+			const regex = parseRegex(input.pattern, input.caseSensitive);
+			const test = regexMatcher(regex);
+			return { type: 'regex', description: `text matches ${String(regex)}`, matches: (answer) => test(answer.text) };
 		}
 		case 'fields':
 			return compileRules(input, declared);

@@ -67,6 +67,27 @@ export interface FilterRule {
 }
 
 /**
+ * The one keyword rule (Emit's filter and a condition's keywords): the text contains any of them.
+ * @throws InputError for an empty list
+ */
+export function keywordMatcher(keywords: string[], caseSensitive: boolean | undefined): (text: string) => boolean {
+	if (keywords.length === 0) {
+		throw new InputError('Keywords', 'Keywords is empty. Enter words separated by commas, e.g. smoke, fire, boiling over');
+	}
+	const fold = (s: string) => (caseSensitive ? s : s.toLowerCase());
+	const wanted = keywords.map(fold);
+	return (text) => {
+		const folded = fold(text);
+		return wanted.some((k) => folded.includes(k));
+	};
+}
+
+/** The one expression rule: tested on the text's first MAX_MATCH_TEXT characters (never g or y: test() keeps no position). */
+export function regexMatcher(regex: RegExp): (text: string) => boolean {
+	return (text) => regex.test(text.slice(0, MAX_MATCH_TEXT));
+}
+
+/**
  * @throws InputError for an unknown mode, an empty keyword list or an invalid expression
  */
 export function compileFilter(options: FilterOptions): FilterRule {
@@ -76,19 +97,10 @@ export function compileFilter(options: FilterOptions): FilterRule {
 			return { mode, passes: () => true };
 		case 'changes':
 			return { mode, passes: (text, previousText) => normaliseText(text) !== previousText };
-		case 'keywords': {
-			const keywords = parseKeywords(options.keywords);
-			if (keywords.length === 0) {
-				throw new InputError('Keywords', 'Keywords is empty. Enter words separated by commas, e.g. smoke, fire, boiling over');
-			}
-			const fold = (s: string) => (options.caseSensitive ? s : s.toLowerCase());
-			const wanted = keywords.map(fold);
-			return { mode, passes: (text) => wanted.some((k) => fold(text).includes(k)) };
-		}
-		case 'regex': {
-			const regex = parseRegex(options.pattern, options.caseSensitive);
-			return { mode, passes: (text) => regex.test(text.slice(0, MAX_MATCH_TEXT)) };
-		}
+		case 'keywords':
+			return { mode, passes: keywordMatcher(parseKeywords(options.keywords), options.caseSensitive) };
+		case 'regex':
+			return { mode, passes: regexMatcher(parseRegex(options.pattern, options.caseSensitive)) };
 		default:
 			throw new InputError('Emit', `Unknown filter "${String(mode)}": use one of ${FILTER_MODES.join(', ')}.`);
 	}
