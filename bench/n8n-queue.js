@@ -29,19 +29,25 @@ function processGroupOf(pid) {
 	return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
-/** CPU time (ms) of every live process of these groups and their descendants. */
-function groupsCpuMs(pgids) {
-	let total = 0;
-	for (const pids of processTrees(pgids.filter(Boolean)).values()) {
-		for (const pid of pids) {
+/**
+ * CPU time (ms) of every live process of each named group and its descendants.
+ * @param {Record<string, number | undefined>} groups name → process group id
+ */
+function groupsCpuMs(groups) {
+	const trees = processTrees(/** @type {number[]} */ (Object.values(groups).filter(Boolean)));
+	/** @type {Record<string, number>} */
+	const byGroup = {};
+	for (const [name, pgid] of Object.entries(groups)) {
+		byGroup[name] = 0;
+		for (const pid of (pgid && trees.get(pgid)) || []) {
 			try {
-				total += cpuMs(pid);
+				byGroup[name] += cpuMs(pid);
 			} catch {
 				/* exited meanwhile */
 			}
 		}
 	}
-	return total;
+	return byGroup;
 }
 
 /** SQLite's 'YYYY-MM-DD HH:MM:SS.SSS' (UTC) or Postgres' ISO text, as ms. */
@@ -73,7 +79,7 @@ async function startRegular(ctx, work, cleanup) {
 	return {
 		name: 'regular',
 		url: `${balancer.url}/webhook/${OURS.webhookId}/results?token=${TOKEN}`,
-		cpuMs: () => groupsCpuMs([processGroupOf(/** @type {number} */ (n8n.pid()))]),
+		cpuMs: () => groupsCpuMs({ n8n: processGroupOf(/** @type {number} */ (n8n.pid())) }),
 		memory: () => sampler.figures(),
 		startupMs: undefined,
 		maxId: async () => Number((await n8n.sql('SELECT COALESCE(MAX(id), 0) AS m FROM execution_entity'))[0].m),
@@ -95,11 +101,11 @@ async function startQueue(ctx, work, cleanup) {
 	const q = await queueHost.startQueueN8n({ packageDirs: [ctx.packs.n8n.file], webhookProcessors: ctx.webhookProcessors, workers: ctx.workers });
 	cleanup.push(() => q.stop());
 	await importAndActivate(q, ctx, work);
-	const pgids = () => [q.postgres.process.pgid, q.redis.process.pgid, ...q.processes.map((p) => p.pgid())];
+	const groups = () => ({ ...Object.fromEntries(q.processes.map((p) => [p.name, p.pgid()])), postgres: q.postgres.process.pgid, redis: q.redis.process.pgid });
 	return {
 		name: 'queue',
 		url: q.webhookUrl(`${OURS.webhookId}/results?token=${TOKEN}`),
-		cpuMs: () => groupsCpuMs(pgids()),
+		cpuMs: () => groupsCpuMs(groups()),
 		memory: () => q.memory(),
 		startupMs: q.startupMs,
 		maxId: async () => Number((await q.sql('SELECT COALESCE(MAX(id), 0) AS m FROM execution_entity'))[0].m),
@@ -136,7 +142,8 @@ async function step(deployment, { rate, seconds, index }) {
 		if ((finished >= ok.length && finished === rows.length) || Date.now() > deadline) break;
 		await sleep(300);
 	}
-	const cpu = deployment.cpuMs() - cpu0;
+	const cpu1 = deployment.cpuMs();
+	const cpuByGroup = Object.fromEntries(Object.entries(cpu1).map(([name, ms]) => [name, (ms - (cpu0[name] ?? 0)) / load.count]));
 	await sleep(1000); // one more look: a duplicate may come a little later
 	const rows = await deployment.frames(before);
 	const byFrame = new Map();
@@ -168,7 +175,8 @@ async function step(deployment, { rate, seconds, index }) {
 		maxInFlight: load.maxInFlight,
 		drainMs: lastStop - lastDue,
 		executedPerS: ok.length / ((lastStop - load.startedAt) / 1000),
-		cpuMsPerCallback: cpu / load.count,
+		cpuMsPerCallback: Object.values(cpuByGroup).reduce((a, b) => a + b, 0),
+		cpuByGroup,
 		load1: os.loadavg()[0],
 	};
 	s.exact = lost === 0 && duplicated === 0 && unmatched === 0 && unfinished === 0;
@@ -287,6 +295,14 @@ async function run(ctx) {
 		const counted = m.steps.filter((s) => !s.warmup && s.pass);
 		return counted.reduce((n, s) => n + s.cpuMsPerCallback * s.callbacks, 0) / counted.reduce((n, s) => n + s.callbacks, 0);
 	};
+	/** CPU per callback of each process group over the sustained rates. */
+	const cpuGroupsLine = (m) => {
+		const counted = m.steps.filter((st) => !st.warmup && st.pass);
+		const n = counted.reduce((sum, st) => sum + st.callbacks, 0);
+		return Object.keys(counted[0]?.cpuByGroup ?? {})
+			.map((name) => `${name} ${fmt(counted.reduce((sum, st) => sum + st.cpuByGroup[name] * st.callbacks, 0) / n, 1)}`)
+			.join(', ');
+	};
 	const vsRegular = (f) => ratio(f(queue) / mean(regulars.map(f)));
 	const layout = `Postgres 15 + Redis 7 (Debian), 1 main, ${ctx.webhookProcessors} webhook processors behind the round-robin balancer, ${ctx.workers} worker (concurrency 10, n8n's default)`;
 	const row = (label, f, last = '') => [label, ...runs.map(f), last];
@@ -327,6 +343,8 @@ async function run(ctx) {
 				row('wall time (s)', (m) => fmt(m.seconds)),
 			],
 		),
+		'',
+		`CPU ms per callback per process group (sustained rates): ${runs.map((m) => `${m.label}: ${cpuGroupsLine(m)}`).join('; ')}.`,
 		'',
 		`Peak RSS per process group (MiB): ${runs.map((m) => `${m.label}: ${groupsLine(m.memory)}`).join('; ')}.`,
 		'',
