@@ -247,4 +247,4 @@ async function run(ctx) {
 	};
 }
 
-module.exports = { title: 'n8n trigger vs built-in Webhook node', run, workflows };
+module.exports = { title: 'n8n trigger vs built-in Webhook node', run, workflows, triggerVersion, OURS, TOKEN };

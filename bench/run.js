@@ -4,7 +4,7 @@
 // measured in the same run, written to BENCHMARKS.md. Not part of CI (it takes minutes and its
 // absolute figures depend on the machine).
 //
-//   node bench/run.js [--quick] [--only footprint,client,node-red,n8n,scale] [--out FILE]
+//   node bench/run.js [--quick] [--only footprint,client,node-red,n8n,scale,events,n8n-queue] [--out FILE]
 //                     [--root DIR] [--record FILE]
 //
 // --root benchmarks another checkout's build (e.g. the commit before a fix); --record writes the
@@ -22,10 +22,11 @@ const SECTIONS = {
 	n8n: { file: './n8n-webhook', heading: '2. n8n trigger vs the built-in Webhook node' },
 	scale: { file: './sandbox-scale', heading: '5. Sandbox scale' },
 	events: { file: './events', heading: '6. Events: items per stream-hour (every result vs on change vs condition vs episodes) and the receiver\'s cost' },
+	'n8n-queue': { file: './n8n-queue', heading: '7. n8n queue mode (two webhook processors) vs regular mode: sustained callbacks/s, each executed exactly once' },
 };
-const ORDER = ['node-red', 'n8n', 'client', 'footprint', 'scale', 'events'];
+const ORDER = ['node-red', 'n8n', 'client', 'footprint', 'scale', 'events', 'n8n-queue'];
 // Quick runs the same method with less time (for trying the bench, not for figures to keep).
-const RUN_ORDER = ['footprint', 'client', 'node-red', 'n8n', 'scale', 'events'];
+const RUN_ORDER = ['footprint', 'client', 'node-red', 'n8n', 'scale', 'events', 'n8n-queue'];
 
 function parseArgs(argv) {
 	const o = { quick: false, only: undefined, out: undefined, root: ROOT, record: undefined };
@@ -65,6 +66,7 @@ function settings(quick) {
 				footprint: { samples: 5 },
 				scale: { steps: [250, 500, 1000, 2000, 4000, 6000, 8000, 12000, 16000], stepMs: 8000, confirmMs: 20000, warmupMs: 3000 },
 				events: { frames: 360, intervalMs: { nodeRed: 20, n8n: 50 }, duration: 3, rounds: 2, connections: 10 },
+				'n8n-queue': { rates: [4, 5, 6, 8, 10, 12, 15, 18, 22, 27, 33, 40, 50, 60, 75], stepSeconds: 4, refine: 1, webhookProcessors: 2, workers: 1 },
 			}
 		: {
 				'node-red': { duration: 5, rounds: 5, connections: 10 },
@@ -73,6 +75,7 @@ function settings(quick) {
 				footprint: { samples: 11 },
 				scale: { steps: [250, 500, 1000, 2000, 4000, 6000, 8000, 12000, 16000], stepMs: 15000, confirmMs: 60000, warmupMs: 3000 },
 				events: { frames: 720, intervalMs: { nodeRed: 20, n8n: 100 }, duration: 5, rounds: 5, connections: 10 },
+				'n8n-queue': { rates: [4, 5, 6, 8, 10, 12, 15, 18, 22, 27, 33, 40, 50, 60, 75], stepSeconds: 10, refine: 2, webhookProcessors: 2, workers: 1, repeatBaseline: true },
 			};
 }
 
@@ -152,6 +155,14 @@ async function main() {
 	const log = (line) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 	const selected = RUN_ORDER.filter((s) => !o.only || o.only.includes(s));
 	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+	// Ctrl-C or a kill: the run's folder goes, then the signal does what it would have done. No 'exit' handler runs
+	// then, so the hosts' watchdogs see this process die and take their process groups and folders down themselves.
+	const onSignal = (signal) => {
+		fs.rmSync(work, { recursive: true, force: true });
+		process.kill(process.pid, signal);
+	};
+	process.once('SIGINT', onSignal);
+	process.once('SIGTERM', onSignal);
 	const loadAtStart = loadAverage();
 	const results = {};
 	let snapshot;
@@ -171,12 +182,14 @@ async function main() {
 			const t = Date.now();
 			log(`${SECTIONS[name].heading}…`);
 			const section = require(SECTIONS[name].file);
-			results[name] = await section.run({ root: snapshot, packs, tarballs: { nodeRed: packs.nodeRed.file }, log, ...conf[name] });
+			results[name] = await section.run({ root: snapshot, work, packs, tarballs: { nodeRed: packs.nodeRed.file }, log, ...conf[name] });
 			results[name].seconds = (Date.now() - t) / 1000;
 			results[name].loadAfter = loadAverage();
 			log(`${name} done in ${fmt(results[name].seconds)} s`);
 		}
 	} finally {
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
 		fs.rmSync(work, { recursive: true, force: true });
 	}
 	const seconds = (Date.now() - started) / 1000;
