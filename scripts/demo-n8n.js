@@ -84,7 +84,11 @@ runDemo({
 			settings.sandbox.engine.on('task-ended', (task) => {
 				if (demo.stopping) return;
 				demo.say(`${time()}  stream ${task.taskId.slice(0, 8)}… ended (${task.endReason}).${task.endReason === 'stopped' ? ' The workflow was deactivated in the editor:' : ''}`);
-				demo.say('          activate the workflow again (the Active toggle in the editor) to start a new stream.');
+				demo.say(
+					task.endReason === 'stopped'
+						? '          activate the workflow again (the Active toggle in the editor) to start a new stream.'
+						: '          the workflow is still active: deactivate and activate it again (the Active toggle in the editor) to start a new stream.',
+				);
 			});
 		}
 	},
