@@ -7,7 +7,7 @@ import path from 'path';
 
 import { scenario } from '../../../sandbox/src';
 import { freePort } from '../../../scripts/lib/ports';
-import { EPISODE_ENDED_LINE, EPISODE_STARTED_LINE, STREAM_STARTED_LINE, SUMMARY_LINE, expectEpisodesOf, lines, listening, processesMentioning, startDemo, type DemoRun } from '../support/demo';
+import { EPISODE_ENDED_LINE, EPISODE_STARTED_LINE, STREAM_STARTED_LINE, SUMMARY_LINE, expectEpisodesOf, lines, listening, processesMentioning, startDemo, stopDemosLeftRunning } from '../support/demo';
 
 jest.setTimeout(15 * 60 * 1000);
 
@@ -16,18 +16,11 @@ const trigger = (JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as { nodes: Array<
 	n.type.endsWith('.memoriesLiveVideoTrigger'),
 )!.parameters;
 
-let running: DemoRun | undefined;
-afterEach(async () => {
-	// A failed expectation must not leave the demo (a host, the sandbox, a stream) running.
-	if (running && running.npm.exitCode === null && running.npm.signalCode === null) {
-		running.npm.kill('SIGINT');
-		await running.exited;
-	}
-});
+afterEach(stopDemosLeftRunning);
 
 it('prints episodes, the summary when the source ends, and stops everything on SIGINT to npm alone', async () => {
 	const n8nPort = await freePort();
-	const demo = (running = startDemo('demo:n8n', { N8N_PORT: String(n8nPort), DEMO_SANDBOX_PORT: '0', DEMO_INTERVAL_MS: '300' }));
+	const demo = startDemo('demo:n8n', { N8N_PORT: String(n8nPort), DEMO_SANDBOX_PORT: '0', DEMO_INTERVAL_MS: '300' });
 	await demo.waitFor(STREAM_STARTED_LINE, 1, 0, 12 * 60_000); // a first run installs the host first
 	await demo.waitFor(EPISODE_ENDED_LINE);
 	const output = demo.output();

@@ -8,7 +8,7 @@ import path from 'path';
 
 import { scenario } from '../../../sandbox/src';
 import { freePort } from '../../../scripts/lib/ports';
-import { EPISODE_ENDED_LINE, EPISODE_STARTED_LINE, STREAM_STARTED_LINE, SUMMARY_LINE, expectEpisodesOf, lines, listening, startDemo, type DemoRun } from '../support/demo';
+import { EPISODE_ENDED_LINE, EPISODE_STARTED_LINE, STREAM_STARTED_LINE, SUMMARY_LINE, expectEpisodesOf, lines, listening, startDemo, stopDemosLeftRunning } from '../support/demo';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../../scripts/lib/node-red-host');
@@ -20,18 +20,11 @@ const example = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as Array<{ type: st
 const results = example.find((n) => n.type === 'memories-live-results')!;
 const INTERVAL_MS = 300;
 
-let running: DemoRun | undefined;
-afterEach(async () => {
-	// A failed expectation must not leave the demo (a host, the sandbox, a stream) running.
-	if (running && running.npm.exitCode === null && running.npm.signalCode === null) {
-		running.npm.kill('SIGINT');
-		await running.exited;
-	}
-});
+afterEach(stopDemosLeftRunning);
 
 it('prints episodes and the summary, explains a Deploy that stopped the stream, and stops everything on SIGINT to npm alone', async () => {
 	const nodeRedPort = await freePort();
-	const demo = (running = startDemo('demo', { NODE_RED_PORT: String(nodeRedPort), DEMO_SANDBOX_PORT: '0', DEMO_INTERVAL_MS: String(INTERVAL_MS) }));
+	const demo = startDemo('demo', { NODE_RED_PORT: String(nodeRedPort), DEMO_SANDBOX_PORT: '0', DEMO_INTERVAL_MS: String(INTERVAL_MS) });
 	await demo.waitFor(STREAM_STARTED_LINE, 1, 0, 5 * 60_000); // a first run installs the host first
 	await demo.waitFor(EPISODE_ENDED_LINE);
 	const output = demo.output();

@@ -56,6 +56,19 @@ export interface DemoRun {
 	exited: Promise<number | null>;
 }
 
+const started = new Set<DemoRun>();
+
+/** For afterEach: a failed expectation must not leave a demo (a host, the sandbox, a stream) running. */
+export async function stopDemosLeftRunning(): Promise<void> {
+	for (const run of started) {
+		if (run.npm.exitCode === null && run.npm.signalCode === null) {
+			run.npm.kill('SIGINT');
+			await run.exited;
+		}
+	}
+	started.clear();
+}
+
 export function startDemo(script: 'demo' | 'demo:n8n', env: Record<string, string>): DemoRun {
 	const root = path.join(__dirname, '../../..');
 	const npm = spawn('npm', ['run', script], {
@@ -72,7 +85,7 @@ export function startDemo(script: 'demo' | 'demo:n8n', env: Record<string, strin
 	npm.stdout!.on('data', onData);
 	npm.stderr!.on('data', onData);
 	const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
-	return {
+	const run: DemoRun = {
 		npm,
 		output: () => output,
 		exited,
@@ -100,6 +113,8 @@ export function startDemo(script: 'demo' | 'demo:n8n', env: Record<string, strin
 			});
 		},
 	};
+	started.add(run);
+	return run;
 }
 
 /** Whether anything still accepts connections on the port (a host or sandbox left behind). */
