@@ -1,8 +1,8 @@
 'use strict';
 // `npm run demo:n8n`: the sandbox (or the real memories.ai), a real n8n with our packed package installed as a
-// community package, the example workflow "watch a stream and post matches" imported with a credential for the
-// service and activated (which starts the stream), the editor's URL and login printed, then every result as it
-// arrives. Ctrl-C (or SIGINT/SIGTERM to npm alone) deactivates the workflow (which stops the stream), stops n8n and
+// community package, the example workflow "alert once when the pan boils over" imported with a credential for the
+// service and activated (which starts the stream on the sandbox's scripted kitchen), the editor's URL and login
+// printed, then one line per item the trigger emits: episode starts and ends, and the stream's summary when it ends. Ctrl-C (or SIGINT/SIGTERM to npm alone) deactivates the workflow (which stops the stream), stops n8n and
 // the sandbox.
 //
 // Against the real service: MEMORIES_API_KEY=sk-… RTMP_URL=rtmp://… PUBLIC_URL=https://… npm run demo:n8n
@@ -11,16 +11,21 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const host = require('./lib/n8n-host');
-const { ROOT, runDemo, hostPort, time } = require('./lib/demo-kit');
+const { ROOT, runDemo, hostPort, scaled, time } = require('./lib/demo-kit');
 
-const EXAMPLE = path.join(ROOT, 'examples/n8n/watch-stream-post-matches.json');
+const EXAMPLE = path.join(ROOT, 'examples/n8n/alert-once-pan-boils-over.json');
 const LOGIN = { email: 'demo@example.com', password: 'Demo-passw0rd' };
 
-/** The Watch example as a user adapts it: their camera, every result (not only matches), posted to the demo console. */
-function demoWorkflow(rtmpUrl, consoleUrl) {
+/**
+ * The Alert-once example as a user adapts it: their camera, the cooldown scaled to the frame interval (the same
+ * number of windows as at 5 s), and each item as the trigger emits it posted to the demo console (in place of the
+ * example's message for a chat channel).
+ */
+function demoWorkflow(settings, consoleUrl) {
 	const workflow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
 	const trigger = workflow.nodes.find((n) => n.type.endsWith('.memoriesLiveVideoTrigger'));
-	Object.assign(trigger.parameters, { rtmpUrl, emit: 'all' });
+	trigger.parameters.rtmpUrl = settings.rtmpUrl;
+	trigger.parameters.cooldownSeconds = scaled(trigger.parameters.cooldownSeconds, settings.timeScale);
 	const post = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.httpRequest');
 	post.parameters.url = `${consoleUrl}/result`;
 	post.parameters.jsonBody = '={{ JSON.stringify($json) }}';
@@ -46,7 +51,7 @@ runDemo({
 			await n8n.stop();
 		});
 
-		const { workflow, trigger, credential } = demoWorkflow(settings.rtmpUrl, consoleUrl);
+		const { workflow, trigger, credential } = demoWorkflow(settings, consoleUrl);
 		const credentialFile = path.join(demo.work, 'credential.json');
 		fs.writeFileSync(credentialFile, JSON.stringify([{ ...credential, type: 'memoriesLiveVideoApi', data: { apiKey: settings.apiKey, baseUrl: settings.baseUrl } }]), { mode: 0o600 });
 		const imported = await n8n.cli(['import:credentials', `--input=${credentialFile}`]);
@@ -58,6 +63,12 @@ runDemo({
 		if (importedWorkflow.code !== 0) throw new Error(`importing the workflow failed: ${importedWorkflow.stdout}${importedWorkflow.stderr}`);
 		const api = await n8n.createOwnerAndApiKey(LOGIN);
 
+		if (settings.sandbox) {
+			// n8n's trigger outputs no item for the start (activation starts it): the sandbox tells of it.
+			settings.sandbox.engine.on('task-started', (task) => {
+				if (!demo.stopping) demo.say(`${time()}  stream ${task.taskId.slice(0, 8)}… started: ${task.rtmpUrl}`);
+			});
+		}
 		await api.activateWorkflow(workflow.id);
 		demo.onStop(async () => {
 			demo.say('deactivating the workflow (its trigger stops the stream)…');
@@ -65,14 +76,19 @@ runDemo({
 		});
 		demo.say(`  n8n ${host.DEFAULT_VERSION} editor: ${n8n.baseUrl}/workflow/${workflow.id}  (workflow "${workflow.name}")`);
 		demo.say(`  log in as ${LOGIN.email} / ${LOGIN.password}`);
-		demo.say(`  the workflow is active: "${trigger.name}" started a stream; results follow. Ctrl-C stops everything.`);
+		demo.say(`  the workflow is active: "${trigger.name}" started a stream; one line per episode (the pan boils over,`);
+		demo.say('  then calms down), not one per window; the summary when the stream ends. Ctrl-C stops everything.');
 		demo.say();
 		if (settings.sandbox) {
 			// Deactivating (or unpublishing) the workflow in the editor stops its stream: say so instead of going quiet.
 			settings.sandbox.engine.on('task-ended', (task) => {
 				if (demo.stopping) return;
 				demo.say(`${time()}  stream ${task.taskId.slice(0, 8)}… ended (${task.endReason}).${task.endReason === 'stopped' ? ' The workflow was deactivated in the editor:' : ''}`);
-				demo.say('          activate the workflow again (the Active toggle in the editor) to start a new stream.');
+				demo.say(
+					task.endReason === 'stopped'
+						? '          activate the workflow again (the Active toggle in the editor) to start a new stream.'
+						: '          the workflow is still active: deactivate and activate it again (the Active toggle in the editor) to start a new stream.',
+				);
 			});
 		}
 	},

@@ -1,6 +1,8 @@
 'use strict';
 // `npm run demo`: the sandbox (or the real memories.ai), a real Node-RED with our packed package installed, the
-// example flow "Watch a stream and log results" deployed and started, and every result printed here as it arrives.
+// example flow "Alert once when the pan boils over" deployed and started against the sandbox's scripted kitchen,
+// and what it sends printed here as it arrives: the stream's start, one line per episode start and end, and the
+// stream's summary when it ends (the "stop all" button, a Deploy, the start node's Stop after).
 // Ctrl-C (or SIGINT/SIGTERM to npm alone) stops the stream, Node-RED and the sandbox.
 //
 // Against the real service: MEMORIES_API_KEY=sk-… RTMP_URL=rtmp://… PUBLIC_URL=https://… npm run demo
@@ -10,12 +12,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const host = require('./lib/node-red-host');
-const { ROOT, runDemo, hostPort, time } = require('./lib/demo-kit');
+const { ROOT, runDemo, hostPort, scaled, time } = require('./lib/demo-kit');
 
-const EXAMPLE = path.join(ROOT, 'node-red/examples/01 - Watch a stream and log results.json');
+const EXAMPLE = path.join(ROOT, 'node-red/examples/04 - Alert once when the pan boils over.json');
 const NODE_RED = process.env.DEMO_NODE_RED || '4.1';
 
-/** Example 01 with this demo's account, camera and public URL, plus wires that report to the demo's console. */
+/**
+ * Example 04 with this demo's account, camera and public URL, its cooldown scaled to the frame interval (the same
+ * number of windows as at 5 s), plus wires that report the start node's output and every output of the results
+ * node (episodes, summary, parse errors and stalls) to the demo's console.
+ */
 function demoFlow(settings, consoleUrl) {
 	const nodes = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
 	const tab = nodes.find((n) => n.z)?.z;
@@ -24,13 +30,17 @@ function demoFlow(settings, consoleUrl) {
 	Object.assign(config, { baseUrl: settings.baseUrl, publicUrl: settings.publicUrl, credentials: { apiKey: settings.apiKey } });
 	const [results] = byType('memories-live-results');
 	results.credentials = { secret: crypto.randomBytes(32).toString('base64url') };
+	results.cooldownSeconds = scaled(results.cooldownSeconds, settings.timeScale);
 	const [start] = byType('memories-live-start');
 	start.rtmpUrl = settings.rtmpUrl;
 	const [inject] = byType('inject').filter((n) => n.wires.flat().includes(start.id));
 	const [catchNode] = byType('catch');
-	const report = { id: 'demo0000console', type: 'http request', z: tab, name: 'to the demo console', method: 'POST', ret: 'txt', paytoqs: 'ignore', url: `${consoleUrl}/result`, tls: '', persist: true, proxy: '', authType: '', senderr: false, headers: [], x: 640, y: 180, wires: [[]] };
-	const reportError = { ...report, id: 'demo0000errors', name: 'errors to the demo console', url: `${consoleUrl}/error`, y: 320 };
+	const report = { id: 'demo0000console', type: 'http request', z: tab, name: 'to the demo console', method: 'POST', ret: 'txt', paytoqs: 'ignore', url: `${consoleUrl}/result`, tls: '', persist: true, proxy: '', authType: '', senderr: false, headers: [], x: 760, y: 200, wires: [[]] };
+	const reportError = { ...report, id: 'demo0000errors', name: 'errors to the demo console', url: `${consoleUrl}/error`, y: 360 };
 	results.wires = results.wires.map((outputs) => [...outputs, report.id]);
+	start.wires = [[...start.wires[0], report.id]];
+	const [stop] = byType('memories-live-stop');
+	stop.wires = [[...stop.wires[0], report.id]];
 	catchNode.wires = [[...catchNode.wires[0], reportError.id]];
 	return { flows: [{ id: tab, type: 'tab', label: 'memories.ai demo' }, ...nodes, report, reportError], inject };
 }
@@ -52,9 +62,10 @@ runDemo({
 		});
 		const { flows, inject } = demoFlow(settings, consoleUrl);
 		await red.deploy(flows);
-		demo.say(`  Node-RED ${red.version} editor: ${red.baseUrl}/  (flow "Watch a stream and log results")`);
+		demo.say(`  Node-RED ${red.version} editor: ${red.baseUrl}/  (flow "Alert once when the pan boils over")`);
 		await red.injectNode(inject.id);
-		demo.say('  stream started; results follow. Ctrl-C stops everything.');
+		demo.say('  stream started: one line per episode (the pan boils over, then calms down), not one per window;');
+		demo.say('  "stop all" in the editor stops the stream and prints its summary. Ctrl-C stops everything.');
 		demo.say();
 		watchRedeploys(demo, red, service.sandbox, inject);
 	},

@@ -1,6 +1,7 @@
 'use strict';
 // What `npm run demo` (Node-RED) and `npm run demo:n8n` share: the sandbox or the real service (same variables),
-// the packed package, a local console that prints each result as the host's flow POSTs it, the first-run notice,
+// the packed package, a local console that prints each item (episode, summary, result) as the host's flow POSTs
+// it, one line each, the first-run notice,
 // and one shutdown on Ctrl-C, SIGINT or SIGTERM (also when only this process gets the signal: the npm scripts
 // `exec` node, so npm's forwarded signal reaches it) that undoes everything in reverse order and leaves nothing.
 const { execFileSync } = require('node:child_process');
@@ -14,7 +15,15 @@ const { startSink } = require('./sink');
 
 const ROOT = path.join(__dirname, '../..');
 const SANDBOX_KEY = 'sk-demo-sandbox-key';
-const SANDBOX_RTMP_URL = 'rtmp://camera.example.com/live/kitchen';
+// The sandbox's scripted kitchen (GET /_sandbox/scenarios/boil): calm, boiling over (with a flicker), calm,
+// boiling over again; the examples' JSON fields make the sandbox answer in JSON.
+const SANDBOX_RTMP_URL = 'rtmp://camera.example.com/live/kitchen?scenario=boil';
+/** An example's time in seconds, meaning the same number of frame windows at this interval. */
+const scaled = (seconds, timeScale) => Math.round(Number(seconds) * timeScale * 1000) / 1000;
+/** The frame window the examples' times (cooldown) are set for: the service's ~5 s. */
+const SERVICE_INTERVAL_MS = 5000;
+/** The sandbox runs 5× faster than the service, so that the first episode (window 7) comes within seconds. */
+const SANDBOX_INTERVAL_MS = 1000;
 const REAL_SERVICE = ['MEMORIES_API_KEY', 'RTMP_URL', 'PUBLIC_URL'];
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -61,13 +70,54 @@ function chooseService() {
 	};
 }
 
-/** One result line: what both demos print for what their flow POSTs to /result. */
+const clock = (iso) => (typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? new Date(iso).toTimeString().slice(0, 8) : '?');
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `boiling_over=true, state=boiling, note="…"`: a JSON answer's fields in one line. */
+function formatFields(fields) {
+	if (!fields || typeof fields !== 'object') return '';
+	return Object.entries(fields)
+		.map(([name, value]) => `${name}=${typeof value === 'string' && !/^[\w.-]+$/.test(value) ? JSON.stringify(value) : String(value)}`)
+		.join(', ');
+}
+
+/** What one item says after its task: an episode, a summary, a stall, an unreadable answer, a result. */
+function describeItem(body) {
+	const episode = body.episode;
+	switch (body.event) {
+		case 'episode_started':
+			return `episode ${episode.number} started at ${clock(episode.started_at)} — ${formatFields(episode.first_fields) || episode.first_text}`;
+		case 'episode_ongoing':
+			return `episode ${episode.number} ongoing for ${Math.round(episode.duration_s)} s (${plural(episode.windows, 'window')}) — ${formatFields(episode.last_fields) || episode.last_text}`;
+		case 'episode_ended':
+			return `episode ${episode.number} ended at ${clock(episode.ended_at)} after ${Math.round(episode.duration_s)} s, ${plural(episode.windows, 'window')} (${body.reason === 'stream_ended' ? 'the stream ended' : 'calm again'})`;
+		case 'stream_summary': {
+			const s = body.summary;
+			const counts = [plural(s.windows_received, 'window'), `${s.windows_matched} matched`, s.episodes === null ? null : plural(s.episodes, 'episode'), s.parse_errors ? plural(s.parse_errors, 'parse error') : null];
+			return `summary (${s.reason}): ${counts.filter(Boolean).join(', ')}; billed ≈ ${s.billed_seconds_estimate} s = ${s.billed_minutes_estimate} min (estimate)`;
+		}
+		case 'stream_stalled':
+		case 'stream_resumed':
+			return body.text;
+		case 'parse_error':
+			return `could not read the answer (${body.reason}): ${body.text}`;
+		default:
+			return formatFields(body.fields) || body.text;
+	}
+}
+
+/** One line per item the host's flow POSTs to /result (the core's item shape, the same in both hosts). */
 function formatResult(body) {
 	if (!body || typeof body !== 'object' || typeof body.task_id !== 'string') return null;
-	if (body.ended || body.event === 'stream_ended') {
-		return `${time()}  stream ${body.task_id.slice(0, 8)}… ended (status ${body.status}${body.reason ? `, ${body.reason}` : ''}) ${body.text ?? ''}`;
+	const task = `${body.task_id.slice(0, 8)}…`;
+	if (typeof body.started_at === 'string' && typeof body.rtmp_url === 'string' && body.event === undefined) {
+		return `${time()}  stream ${task} started: ${body.rtmp_url}`;
 	}
-	return `${time()}  ${body.task_id.slice(0, 8)}…  ${body.text}`;
+	if (typeof body.outcome === 'string' && typeof body.message === 'string') return `${time()}  stream ${task} ${body.message}`;
+	if (body.event === 'stream_ended' || (body.ended && body.event === undefined)) {
+		return `${time()}  stream ${task} ended (status ${body.status}${body.reason ? `, ${body.reason}` : ''}) ${body.text ?? ''}`;
+	}
+	return `${time()}  ${task}  ${describeItem(body)}`;
 }
 
 /**
@@ -81,8 +131,9 @@ function formatResult(body) {
  * @property {string} work a temp folder, removed at the end
  * @property {(fn: () => Promise<unknown> | unknown) => void} onStop
  * @property {(dir: string) => string} pack `npm pack` of a package folder into work; the tarball's path
- * @property {() => Promise<{ apiKey: string, baseUrl: string, rtmpUrl: string, publicUrl?: string, sandbox: import('../../sandbox/src').Sandbox | undefined }>} settings
- *   the service's settings, starting the sandbox when no real service is set
+ * @property {() => Promise<{ apiKey: string, baseUrl: string, rtmpUrl: string, publicUrl?: string, timeScale: number, sandbox: import('../../sandbox/src').Sandbox | undefined }>} settings
+ *   the service's settings, starting the sandbox when no real service is set; timeScale: the frame interval over
+ *   the service's 5 s, by which an example's times (its cooldown) are multiplied to mean the same windows
  * @property {() => Promise<string>} console the URL the host's flow POSTs results (/result) and errors (/error) to
  * @property {boolean} stopping
  */
@@ -110,9 +161,9 @@ function runDemo({ title, main }) {
 		},
 		async settings() {
 			const service = demo.service;
-			if (service.real) return { ...service, sandbox: undefined };
+			if (service.real) return { ...service, timeScale: 1, sandbox: undefined };
 			const { startSandbox } = require('../../build/sandbox');
-			const intervalMs = Number(process.env.DEMO_INTERVAL_MS) || 3000;
+			const intervalMs = Number(process.env.DEMO_INTERVAL_MS) || SANDBOX_INTERVAL_MS;
 			const port = process.env.DEMO_SANDBOX_PORT ? Number(process.env.DEMO_SANDBOX_PORT) : (await portIsFree(4010)) ? 4010 : 0;
 			sandbox = await startSandbox({ port, intervalMs, keys: [SANDBOX_KEY] });
 			demo.onStop(async () => {
@@ -121,8 +172,10 @@ function runDemo({ title, main }) {
 				if (left > 0) exitCode = 1;
 				await /** @type {NonNullable<typeof sandbox>} */ (sandbox).close();
 			});
-			say(`  service: the local sandbox at ${sandbox.url} (a stand-in for memories.ai; a result every ${intervalMs / 1000} s)`);
-			return { apiKey: SANDBOX_KEY, baseUrl: sandbox.url, rtmpUrl: SANDBOX_RTMP_URL, sandbox };
+			const timeScale = intervalMs / SERVICE_INTERVAL_MS;
+			say(`  service: the local sandbox at ${sandbox.url} (a stand-in for memories.ai; a frame window every ${intervalMs / 1000} s, not 5 s)`);
+			say(`  camera: ${SANDBOX_RTMP_URL} — the sandbox's scripted kitchen: calm for 6 windows, then the pan boils over`);
+			return { apiKey: SANDBOX_KEY, baseUrl: sandbox.url, rtmpUrl: SANDBOX_RTMP_URL, timeScale, sandbox };
 		},
 		async console() {
 			const sink = await startSink();
@@ -131,8 +184,11 @@ function runDemo({ title, main }) {
 				if (stopping) return;
 				const body = /** @type {any} */ (request.json);
 				if (request.url.startsWith('/error')) return say(`${time()}  error: ${body?.error?.message ?? body?.message ?? request.body}`);
-				const line = formatResult(body);
-				if (line) say(line);
+				// Node-RED's stop node with "every stream" sends a list: one outcome per stream.
+				for (const item of Array.isArray(body) ? body : [body]) {
+					const line = formatResult(item);
+					if (line) say(line);
+				}
 			});
 			return sink.url;
 		},
@@ -172,4 +228,4 @@ function runDemo({ title, main }) {
 	});
 }
 
-module.exports = { ROOT, SANDBOX_KEY, runDemo, hostPort, formatResult, say, time };
+module.exports = { ROOT, SANDBOX_KEY, runDemo, hostPort, formatResult, scaled, say, time };
