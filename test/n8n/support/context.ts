@@ -1,7 +1,7 @@
 // Stand-ins for n8n's function contexts, for edge cases a real n8n makes hard to reach. The
 // HTTP helper is real: it applies the credential's `authenticate` and sends with undici to the
 // sandbox, returning what n8n's helper returns with returnFullResponse + ignoreHttpStatusErrors.
-import type { IDataObject, IHttpRequestOptions, INode } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestOptions, INode } from 'n8n-workflow';
 import { request } from 'undici';
 
 import { MemoriesLiveVideoApi } from '../../../credentials/MemoriesLiveVideoApi.credentials';
@@ -22,7 +22,7 @@ export const node: INode = {
 };
 
 async function httpRequestWithAuthentication(credentials: Credentials, options: IHttpRequestOptions) {
-	const authenticated = await new MemoriesLiveVideoApi().authenticate(credentials as unknown as IDataObject, options);
+	const authenticated = await new MemoriesLiveVideoApi().authenticate(credentials as unknown as ICredentialDataDecryptedObject, options);
 	try {
 		const response = await request(authenticated.url, {
 			method: authenticated.method as 'POST',

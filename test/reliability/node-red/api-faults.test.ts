@@ -8,6 +8,7 @@ import {
 	ApiResponse,
 	MemoriesApiError,
 	Operation,
+	STOP_BUDGET_MS,
 	interpretRequestFailure,
 	interpretStartResponse,
 	interpretStopResponse,
@@ -198,9 +199,9 @@ beforeAll(async () => {
 	await red.deploy(flows());
 	pid = red.pid();
 	// The longest case runs beside the others (on its own sandbox: faults are not per task): a stop
-	// answered after the client's 30 s timeout, three times (one try and two retries).
+	// answered after the client's 30 s timeout, every try (two fit in the stop's budget).
 	const taskId = await startWith('go-2');
-	slowSandbox.injectFault({ on: 'stop', kind: 'slow', delayMs: 35000, times: 3 });
+	slowSandbox.injectFault({ on: 'stop', kind: 'slow', delayMs: 35000, times: 2 });
 	const t0 = Date.now();
 	const before = errors().length;
 	await control('stop-2', taskId);
@@ -269,12 +270,16 @@ it('turns every start fault into a typed error at the Catch node, without retryi
 	expect(started().some((s) => s.task_id === slowTask.taskId)).toBe(false);
 	table.push({ on: 'start', fault: 'slow (35 s > 30 s timeout)', tries: 1, ms: Date.now() - slowT0, code: error.code, kind: error.cause?.kind, retryable: error.cause?.retryable, mayHaveStarted: error.cause?.mayHaveStarted, message: error.message, tasksCreated: fromSlowStart.length });
 
-	// What the error advises: stop it with the task_id its results carry.
+	// A hidden task (core/hidden-tasks.ts): its first result carries the lost start's marker, and the
+	// results node stops it. What the error advises (stop it by the task_id its results carry) is then harmless.
+	const hidden = sandbox.task(slowTask.taskId)?.state !== 'running' ? sandbox.task(slowTask.taskId)! : await sandbox.waitFor('task-ended', (t) => t.taskId === slowTask.taskId, 30000);
+	expect(hidden).toMatchObject({ state: 'stopped', endReason: 'stopped' });
+	// Stopped once the answer was lost (its results until then went to the flow: a start still awaiting its answer).
+	expect(Date.parse(hidden.endedAt!)).toBeGreaterThanOrEqual(slowT0 + 30000);
 	const stoppedBefore = itemsAt(sink, '/stopped').length;
 	await control('stop', slowTask.taskId);
 	const [outcome] = (await waitForItems(sink, '/stopped', (all) => all.length > stoppedBefore)).slice(stoppedBefore);
-	expect(outcome).toEqual({ task_id: slowTask.taskId, outcome: 'stopped', stopped: true, message: expect.stringMatching(/^Stopped: /) });
-	expect(sandbox.task(slowTask.taskId)?.state).toBe('stopped');
+	expect(outcome).toEqual({ task_id: slowTask.taskId, outcome: 'not_found', stopped: false, message: expect.stringMatching(/^Not found or already stopped/) });
 });
 
 it('turns every stop fault, after three tries, into a typed error at the Catch node; the stream keeps being tracked', async () => {
@@ -308,10 +313,12 @@ it('reports a stop answered after the timeout three times as a timeout, and stop
 	const expected = coreError('stop', 'slow', error.code);
 	expect(expected.kind).toBe('timeout');
 	expectTyped(error, expected);
-	// The first try did stop the task (the answer was late, not the work); the retries found it gone.
+	// The first try did stop the task (the answer was late, not the work); the retry found it gone.
+	// Two tries, not three: two 30 s waits fill the stop's 60 s budget (core/retry.ts, STOP_BUDGET_MS).
 	expect(slowSandbox.task(taskId)?.state).toBe('stopped');
-	expect(totals(slowSandbox)).toEqual(expect.objectContaining({ starts: 1, stops: 1, notFoundStops: 2, activeTasks: 0 }));
-	table.push({ on: 'stop', fault: 'slow (35 s > 30 s timeout)', tries: 3, ms, code: error.code, kind: error.cause?.kind, retryable: error.cause?.retryable, message: error.message });
+	expect(totals(slowSandbox)).toEqual(expect.objectContaining({ starts: 1, stops: 1, notFoundStops: 1, activeTasks: 0 }));
+	expect(ms).toBeLessThan(STOP_BUDGET_MS + 5000);
+	table.push({ on: 'stop', fault: 'slow (35 s > 30 s timeout)', tries: 2, ms, code: error.code, kind: error.cause?.kind, retryable: error.cause?.retryable, message: error.message });
 	// Still tracked, so it can be stopped again: the API now says it is not running.
 	const stoppedBefore = itemsAt(sink, '/stopped').length;
 	await control('stop-2', taskId);
