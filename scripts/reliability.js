@@ -77,6 +77,22 @@ function summary(records) {
 	}
 	for (const r of of('variants-lost-starts', 'node-red')) add('Variants: hidden tasks of lost starts stopped', `Node-RED ${r.nodeRed}`, `${r.lostStarts} lost starts, ${r.hiddenTasks} hidden tasks, ${r.stoppedByTheirFirstResult} stopped by their first result, ${r.resultsReachingTheFlow} results in the flow, ${r.runningAfter} left running`);
 	for (const r of of('variants-lost-starts', 'n8n')) add('Variants: lost start answers at activation leave at most one task', 'n8n', `${r.sequences} sequences, at most ${r.maxRunningAfterwards} task running afterwards`);
+	for (const r of of('queue', 'n8n')) add('Queue mode: the suite within CI\'s time and memory', `n8n, ${r.layout}`, `${Math.round(r.suiteMs / 1000)} s, peak ${r.peakRssMiB} MiB RSS (${r.peakPssMiB} MiB PSS) for all processes`);
+	for (const r of of('queue-watch', 'n8n')) add('Queue mode: every callback answered 200 executed once', 'n8n', `${r.answered200} answered 200: ${r.executedOnce} executed once, ${r.executedMoreThanOnce} more than once, ${r.answered200NotExecuted} not at all`);
+	for (const r of of('queue-duplicates', 'n8n')) {
+		const [rr, pinned] = [r.sandboxDuplicatesRoundRobin, r.sandboxDuplicatesPinnedToOneProcessor];
+		if (rr && pinned) add('Queue mode: duplicates bounded per processor, exact when pinned', 'n8n', `${rr.duplicatedCallbacks} duplicated callbacks: ${rr.executions} executions round-robin, ${pinned.executions} of ${pinned.duplicatedCallbacks} pinned`);
+	}
+	for (const r of of('queue-only-on-change', 'n8n')) {
+		const rows = r.sequences ?? [];
+		const tally = (routing) => rows.filter((x) => x.routing === routing).reduce((t, x) => ({ extra: t.extra + x.extra, lost: t.lost + x.lost }), { extra: 0, lost: 0 });
+		add('Queue mode: "only on change" bounded per processor, exact when pinned', 'n8n', `round-robin ${JSON.stringify(tally('round-robin'))}, pinned ${JSON.stringify(tally('pinned'))} (extra / lost emits)`);
+	}
+	for (const r of of('queue-episodes', 'n8n')) {
+		add('Queue mode: episodes bounded per processor, exact when pinned', 'n8n', (r.runs ?? []).map((x) => `${x.routing}: ${x.emitted.started} started / ${x.emitted.ended} ended for ${x.realEpisodes} real episodes`).join('; '));
+	}
+	for (const r of [...of('queue-max-duration', 'n8n'), ...of('queue-stop-after', 'n8n')]) add('Queue mode: Stop After stops once, one stream-ended item', `n8n, ${r.case}`, `${r.streamsStopped} stopped, ${r.stopRequests} stop requests, stream-ended items: ${r.streamEndedItems}`);
+	for (const r of of('queue-lost-start', 'n8n')) add('Queue mode: a lost start answer leaves one task, the recorded one', 'n8n', `${r.tasksStarted} started, ${r.stoppedAsHidden} stopped as hidden, ${r.runningAfter} running; settled ${r.settledMs} ms after the activation began`);
 	const leaks = of('leaks');
 	const n8nLeaks = leaks.filter((r) => r.host === 'n8n');
 	if (n8nLeaks.length) add('Secrets: 0 hits where they do not belong', 'n8n', `${sum(n8nLeaks.map((r) => r.illegitimate))} illegitimate hits`);

@@ -112,6 +112,14 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				description: 'Which results start the workflow. Stream-ended items (or stream summaries) are always emitted.',
 			},
 			{
+				displayName:
+					"n8n queue mode with several webhook processors: each processor remembers only the results it received, so text changes, episodes and summaries are decided per processor. Route this trigger's Production URL path to one webhook processor to keep them exact (README, Queue mode).",
+				name: 'queueModeNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { emit: ['changes', 'episodes'] } },
+			},
+			{
 				displayName: 'Keywords',
 				name: 'keywords',
 				type: 'string',
@@ -152,7 +160,7 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 						type: 'boolean',
 						default: true,
 						description:
-							'Whether to drop a result that arrives again for the same stream and frame window (delivery is not guaranteed to be exactly once)',
+							'Whether to drop a result that arrives again for the same stream and frame window (delivery is not guaranteed to be exactly once). In n8n queue mode each webhook processor remembers on its own: route this trigger\'s path to one processor to drop every repeat.',
 					},
 					...eventOptions,
 				].sort(byName) as INodeProperties[],

@@ -196,7 +196,7 @@ export const eventOptions: INodeProperties[] = [
 		type: 'boolean',
 		default: true,
 		description:
-			'Whether a stream that ends emits a stream_summary item (windows, matches, episodes, parse errors, billed time as an estimate) in place of the stream_ended item. Default: on for conditions and episodes, off for the other Emit choices.',
+			'Whether a stream that ends emits a stream_summary item (windows, matches, episodes, parse errors, billed time as an estimate) in place of the stream_ended item. Default: on for conditions and episodes, off for the other Emit choices. In n8n queue mode it counts the windows one webhook processor received: route this trigger\'s path to one processor.',
 	},
 ];
 

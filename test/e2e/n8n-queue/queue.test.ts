@@ -1,22 +1,25 @@
 // n8n 2.40.7 in queue mode, as users scale it out: Postgres, Redis, `n8n start` (main), two `n8n webhook`
 // processors behind a round-robin load balancer and an `n8n worker`, our packed package installed as a community
-// package, against the sandbox over HTTP. What must hold is asserted; what the trigger's in-process memory does
-// across processors today is measured (asserted as it is, and recorded for RELIABILITY.md).
+// package, against the sandbox over HTTP. What must hold is asserted; what the trigger's per-process memory does
+// across processors is measured (asserted as the per-processor rule, recorded for RELIABILITY.md), and asserted
+// exact with the trigger's path pinned to one processor.
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
-import { Sandbox, startSandbox } from '../../../sandbox/src';
+import { Sandbox, scenario, scenarioEpisodes, startSandbox } from '../../../sandbox/src';
 import { Sink, startSink } from '../../../scripts/lib/sink';
 import { Audit, audit, callbacksOf, deliveries, onlyOnChange, sendCallback } from './support/callbacks';
 import { Api, CREDENTIAL, LogEntry, QueueN8n, TRIGGER, WorkflowSpec, callbackLabel, startQueueN8n, workflow } from './support/deployment';
+import { episodesSeen } from './support/episodes';
 import { recordQueue } from './support/record';
 
 const ROOT = path.join(__dirname, '../../..');
 const KEY = 'sk-queue-e2e-key-0001';
 const RECEIVE_TOKEN = 'queue-receive-token-0123456789abcdef';
 const CHANGES_TOKEN = 'queue-changes-token-0123456789abcdef';
+const DEADLINE_TOKEN = 'queue-deadline-token-0123456789abcdef';
 const INTERVAL_MS = 400;
 
 const watchStream = { mode: 'watch', rtmpUrl: 'rtmp://camera.example.com:1935/live/kitchen', userPrompt: 'Describe the stove.', systemPrompt: 'You watch a kitchen.' };
@@ -29,6 +32,21 @@ const WATCH_MAX: WorkflowSpec = {
 const WATCH_STATIC: WorkflowSpec = { id: 'mlvQueueWatchStat', webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a003', trigger: { ...watchStream, emit: 'all' }, writesStaticData: true };
 const RECEIVE: WorkflowSpec = { id: 'mlvQueueReceive01', webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a004', trigger: { mode: 'receive', callbackToken: RECEIVE_TOKEN, emit: 'all' } };
 const CHANGES: WorkflowSpec = { id: 'mlvQueueChanges01', webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a005', trigger: { mode: 'receive', callbackToken: CHANGES_TOKEN, emit: 'changes' } };
+/** The example "alert once when the pan boils over" (JSON fields, episodes of boiling_over), on the scripted kitchen. */
+const example = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../examples/n8n/alert-once-pan-boils-over.json'), 'utf8')).nodes[0].parameters;
+const BOIL: WorkflowSpec = {
+	id: 'mlvQueueEpisodes1',
+	webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a006',
+	// No cooldown (a time, which two processors each see half of) and no deadline: the test stops the stream after one cycle.
+	trigger: { ...example, cooldownSeconds: 0, maxDurationMinutes: 0 },
+};
+const DEADLINE: WorkflowSpec = {
+	id: 'mlvQueueDeadline1',
+	webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a007',
+	trigger: { mode: 'receive', callbackToken: DEADLINE_TOKEN, emit: 'all' },
+	credential: true,
+};
+const LOST_START: WorkflowSpec = { id: 'mlvQueueLostStar1', webhookId: '6a1f0c1e-7b2d-4e01-9a55-4a1f6c00a008', trigger: { ...watchStream, emit: 'all' } };
 
 jest.setTimeout(20 * 60 * 1000);
 
@@ -73,8 +91,13 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 function secrets(): string[] {
 	const tasks = (sandbox.engine.state() as { tasks: Array<{ callback: string }> }).tasks;
 	const tokens = tasks.map((t) => new URL(t.callback).searchParams.get('token')).filter((t): t is string => !!t);
-	return [...new Set([KEY, RECEIVE_TOKEN, CHANGES_TOKEN, ...tokens])];
+	return [...new Set([KEY, RECEIVE_TOKEN, CHANGES_TOKEN, DEADLINE_TOKEN, ...tokens])];
 }
+/** The tasks whose callback URL is the workflow's trigger's (started by it, or for it). */
+const tasksOf = (spec: WorkflowSpec) =>
+	(sandbox.engine.state() as { tasks: Array<{ taskId: string; callback: string; state: string; endReason?: string }> }).tasks.filter((t) => t.callback.includes(`/webhook/${spec.webhookId}/`));
+const eventsAt = (spec: WorkflowSpec, taskId: string, event: string) =>
+	sinkOf(spec).filter((r) => (r.json as { task_id?: string; event?: string }).task_id === taskId && (r.json as { event?: string }).event === event);
 const startTask = (callback: string) => {
 	const outcome = sandbox.engine.start(KEY, { rtmpUrl: 'rtmp://camera.example.com/live/elsewhere', userPrompt: 'Describe the hall.', systemPrompt: 'You watch a hall.', callback, thinking: false });
 	if (!outcome.ok) throw new Error(`sandbox start: ${outcome.text}`);
@@ -98,7 +121,7 @@ beforeAll(async () => {
 	fs.rmSync(credentialFile); // the API key in plain text: gone once n8n has it encrypted
 	expect(imported.code).toBe(0);
 	const workflowFile = path.join(work, 'workflows.json');
-	fs.writeFileSync(workflowFile, JSON.stringify([WATCH, WATCH_MAX, WATCH_STATIC, RECEIVE, CHANGES].map((spec) => workflow(spec, sink.url))));
+	fs.writeFileSync(workflowFile, JSON.stringify([WATCH, WATCH_MAX, WATCH_STATIC, RECEIVE, CHANGES, BOIL, DEADLINE, LOST_START].map((spec) => workflow(spec, sink.url))));
 	expect((await n8n.cli(['import:workflow', `--input=${workflowFile}`])).code).toBe(0);
 	api = await n8n.createOwnerAndApiKey();
 });
@@ -414,6 +437,194 @@ describe('Maximum duration in queue mode', () => {
 			resultCallbacks: callbacks.length,
 			resultItemsAtSink: sinkOf(WATCH_MAX).length - endedItems.length,
 		});
+	});
+});
+
+describe('episodes in queue mode (the example: Watch a Stream, JSON fields, episodes of boiling_over, on the scripted kitchen)', () => {
+	const script = scenario('boil')!;
+	const options = { startAfter: example.startAfterWindows as number, endAfter: example.endAfterWindows as number };
+	const runs: Record<string, unknown>[] = [];
+
+	/** Stops the stream (as the sandbox's API would) the moment frame window `frames` was answered. */
+	function stopAfterFrame(taskId: string, frames: number): Promise<void> {
+		return new Promise((resolve) => {
+			const listener = (record: { taskId: string; frame: number }) => {
+				if (record.taskId !== taskId || record.frame < frames) return;
+				sandbox.engine.off('delivery', listener);
+				sandbox.engine.stop(KEY, taskId);
+				resolve();
+			};
+			sandbox.engine.on('delivery', listener);
+			const last = sandbox.deliveries({ taskId }).at(-1);
+			if (last) listener(last);
+		});
+	}
+
+	/** One activation for one cycle of the script (two real episodes, both over before it ends); what reached the sink. */
+	async function run(routing: 'round-robin' | 'pinned') {
+		if (routing === 'pinned') n8n.balancer.pin(`/webhook/${BOIL.webhookId}/`, 0);
+		await api.activateWorkflow(BOIL.id);
+		const [task] = tasksOf(BOIL).filter((t) => t.state === 'running');
+		await stopAfterFrame(task.taskId, script.cycle);
+		await api.deactivateWorkflow(BOIL.id); // its stop finds the task gone
+		n8n.balancer.unpin();
+		await settled(BOIL);
+		const delivered = sandbox.deliveries({ taskId: task.taskId });
+		const frameOf = new Map(delivered.map((d) => [d.timestampMs, d.frame]));
+		const framesOn: Record<string, number[]> = {};
+		for (const c of callbacksOf(log(), task.taskId)) {
+			for (const d of c.deliveries.filter((x) => x.status === 200)) (framesOn[d.backend ?? '?'] ??= []).push(frameOf.get(Date.parse(c.timestamp)) as number);
+		}
+		const seen = Object.values(framesOn).flat();
+		expect(seen.every((f) => f !== undefined)).toBe(true);
+		expect(seen.sort((a, b) => a - b)).toEqual(delivered.map((d) => d.frame));
+		const perProcessor = Object.fromEntries(Object.entries(framesOn).map(([backend, frames]) => [backend, episodesSeen(script, frames, options)]));
+		const emitted = { started: eventsAt(BOIL, task.taskId, 'episode_started').length, ended: eventsAt(BOIL, task.taskId, 'episode_ended').length };
+		expect(eventsAt(BOIL, task.taskId, 'episode_ended').map((r) => (r.json as { reason?: string }).reason)).toEqual(Array(emitted.ended).fill('condition_cleared'));
+		const figures = {
+			routing,
+			frames: delivered.length,
+			realEpisodes: scenarioEpisodes(script, delivered.length),
+			exact: episodesSeen(script, delivered.map((d) => d.frame), options),
+			emitted,
+			processors: Object.keys(framesOn).length,
+			perProcessorPrediction: Object.values(perProcessor).reduce((sum, c) => ({ started: sum.started + c.started, ended: sum.ended + c.ended }), { started: 0, ended: 0 }),
+		};
+		runs.push(figures);
+		return figures;
+	}
+
+	afterAll(() => {
+		n8n.balancer.unpin();
+		recordQueue('queue-episodes', {
+			case: 'Episodes (the example, cooldown 0), one cycle of ?scenario=boil per run, round-robin vs the path pinned to one processor',
+			runs,
+		});
+	});
+
+	it('measures: behind round-robin each processor runs its own episode machine: every real episode starts and ends once per processor', async () => {
+		const figures = await run('round-robin');
+		expect(figures.frames).toBe(script.cycle);
+		expect(figures.processors).toBe(2);
+		expect(figures.exact).toEqual({ started: figures.realEpisodes, ended: figures.realEpisodes });
+		// Exactly the per-process rule: the episodes each processor finds in the windows it got, summed.
+		expect(figures.emitted).toEqual(figures.perProcessorPrediction);
+		expect(figures.emitted.started).toBeGreaterThan(figures.exact.started);
+	});
+
+	it('with the path pinned to one webhook processor: exact, one start and one end per real episode', async () => {
+		const figures = await run('pinned');
+		expect(figures.processors).toBe(1);
+		expect(figures.realEpisodes).toBe(script.episodesPerCycle);
+		expect(figures.emitted).toEqual(figures.exact);
+		expect(figures.emitted).toEqual({ started: figures.realEpisodes, ended: figures.realEpisodes });
+	});
+});
+
+describe('Stop After in queue mode: a deadline in the callback URL, Receive mode, every callback on both processors', () => {
+	const deadlineUrl = (spec: WorkflowSpec, token: string, stopAtS: number) => `${n8n.webhookUrl(`${spec.webhookId}/results?token=${token}`)}&stop_at=${stopAtS}`;
+	beforeAll(async () => {
+		await api.activateWorkflow(DEADLINE.id);
+		await api.activateWorkflow(RECEIVE.id);
+	});
+	afterAll(async () => {
+		sandbox.clearFaults();
+		await api.deactivateWorkflow(DEADLINE.id);
+		await api.deactivateWorkflow(RECEIVE.id);
+	});
+
+	it('with the credential: the stream is stopped at its first result past the deadline, once, with one stream-ended item', async () => {
+		const before = totals();
+		const stopAt = Math.ceil(Date.now() / 1000) + 2;
+		const taskId = startTask(deadlineUrl(DEADLINE, DEADLINE_TOKEN, stopAt));
+		sandbox.injectFault({ on: 'callback', kind: 'duplicate', taskId, times: 1000 });
+		const ended = await sandbox.waitFor('task-ended', (t) => t.taskId === taskId, 30_000);
+		sandbox.clearFaults();
+		expect(ended).toMatchObject({ state: 'stopped', endReason: 'stopped' });
+		await settled(DEADLINE);
+		const after = totals();
+		const endedItems = eventsAt(DEADLINE, taskId, 'stream_ended');
+		expect(endedItems).toHaveLength(1);
+		expect(endedItems[0].json).toMatchObject({ task_id: taskId, ended: true, reason: 'max_duration' });
+		expect(after.stops - before.stops).toBe(1);
+		expect(after.notFoundStops - before.notFoundStops).toBeGreaterThanOrEqual(1);
+		const callbacks = callbacksOf(log(), taskId);
+		const pastDeadline = callbacks.filter((c) => c.deliveries.length === 2 && Date.parse(c.timestamp) >= stopAt * 1000);
+		expect(pastDeadline.length).toBeGreaterThanOrEqual(1);
+		for (const c of pastDeadline) expect(new Set(c.deliveries.map((d) => d.backend)).size).toBe(2);
+		expect(tasksOf(DEADLINE).filter((t) => t.state === 'running')).toEqual([]);
+		recordQueue('queue-stop-after', {
+			case: 'Stop After: stop_at 2 s ahead in the callback URL (a stream started elsewhere), Receive mode with the credential, every callback delivered twice',
+			stoppedAfterDeadlineMs: Date.parse(ended.endedAt as string) - stopAt * 1000,
+			stopRequests: after.stops + after.notFoundStops - before.stops - before.notFoundStops,
+			streamsStopped: after.stops - before.stops,
+			streamEndedItems: endedItems.length,
+			resultItemsAtSink: eventsAt(DEADLINE, taskId, 'result').length,
+			callbacksPastDeadlineOnBothProcessors: pastDeadline.length,
+		});
+	});
+
+	it('without the credential: nothing is stopped, the results past the deadline are received, each processor warns in its log', async () => {
+		const stopAt = Math.floor(Date.now() / 1000) - 60;
+		const taskId = startTask(deadlineUrl(RECEIVE, RECEIVE_TOKEN, stopAt));
+		sandbox.injectFault({ on: 'callback', kind: 'duplicate', taskId, times: 4 });
+		const answers = await deliveries(sandbox.engine, taskId, 10);
+		expect(answers.map((d) => d.httpStatus)).toEqual(Array(10).fill(200));
+		expect(sandbox.task(taskId)?.state).toBe('running');
+		const warning = `received a result of stream ${taskId} past its Stop After deadline`;
+		const warnings = await until("each processor's warning", async () => {
+			const counts = n8n.webhooks.map((w) => w.logs().split(warning).length - 1);
+			return counts.every((n) => n > 0) ? counts : undefined;
+		});
+		expect(warnings).toEqual([1, 1]); // once a minute per processor
+		expect(sandbox.engine.stop(KEY, taskId)).toBe(true);
+		await settled(RECEIVE);
+		const results = eventsAt(RECEIVE, taskId, 'result').length;
+		expect(results).toBeGreaterThanOrEqual(6);
+		recordQueue('queue-stop-after-no-credential', {
+			case: 'Stop After: stop_at 60 s past, Receive mode without the credential',
+			callbacksAnswered200: answers.length,
+			resultItemsAtSink: results,
+			streamStoppedByTrigger: false,
+			warningsPerProcessor: warnings,
+		});
+	});
+});
+
+describe('a lost start answer at activation in queue mode', () => {
+	it("leaves one stream running, the one static data records: the other's callbacks reach a webhook processor, which stops it", async () => {
+		const before = totals();
+		const logFrom = n8n.main.logs().length;
+		sandbox.injectFault({ on: 'start', kind: 'reset', handled: true });
+		const activatedAt = Date.now();
+		await api.activateWorkflow(LOST_START.id);
+		const activationMs = Date.now() - activatedAt;
+		const recorded = ((await n8n.staticData(LOST_START.id))?.[`node:${TRIGGER}`] as { taskId?: string } | undefined)?.taskId;
+		expect(recorded).toEqual(expect.any(String));
+		const started = tasksOf(LOST_START);
+		const others = started.filter((t) => t.taskId !== recorded);
+		await Promise.all(others.filter((t) => t.state === 'running').map((t) => sandbox.waitFor('task-ended', (e) => e.taskId === t.taskId, 60_000)));
+		const settledMs = Date.now() - activatedAt;
+		expect(tasksOf(LOST_START).filter((t) => t.state === 'running').map((t) => t.taskId)).toEqual([recorded]);
+		expect(n8n.main.logs().slice(logFrom)).toMatch(/Memories\.ai Live Video Trigger "Memories\.ai Live Video Trigger" in workflow "queue mlvQueueLostStar1" \(mlvQueueLostStar1\): the answer to Start was lost/);
+		// The lost attempt's results carry the activation's secret: refused until the activation recorded its task, then they stop it.
+		const lostCallbacks = others.flatMap((t) => callbacksOf(log(), t.taskId));
+		const figures = {
+			case: 'Watch a Stream: the first start handled, its answer lost (connection reset)',
+			tasksStarted: totals().starts - before.starts,
+			stoppedAsHidden: others.filter((t) => sandbox.task(t.taskId)?.endReason === 'stopped').length,
+			runningAfter: tasksOf(LOST_START).filter((t) => t.state === 'running').length,
+			activationMs,
+			settledMs,
+			lostTaskCallbacks: lostCallbacks.length,
+			lostTaskCallbacksAnswered: Object.fromEntries([...new Set(lostCallbacks.map((c) => c.deliveries[0].status))].map((st) => [st, lostCallbacks.filter((c) => c.deliveries[0].status === st).length])),
+		};
+		// Main serves no webhooks here: the stop came from a webhook processor that accepted one of the lost stream's results.
+		expect(lostCallbacks.some((c) => c.deliveries.some((d) => d.status === 200 && d.backend?.startsWith('webhook-')))).toBe(true);
+		await api.deactivateWorkflow(LOST_START.id);
+		expect(tasksOf(LOST_START).filter((t) => t.state === 'running')).toEqual([]);
+		expect(figures).toMatchObject({ runningAfter: 1 });
+		recordQueue('queue-lost-start', figures);
 	});
 });
 

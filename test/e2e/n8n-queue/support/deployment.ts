@@ -115,6 +115,8 @@ export interface WorkflowSpec {
 	trigger: Record<string, unknown>;
 	/** A Code node between trigger and sink that writes the workflow's static data (what users' nodes may do). */
 	writesStaticData?: boolean;
+	/** Receive mode with the optional credential (Watch always has it): the trigger can stop streams. */
+	credential?: boolean;
 }
 
 /** Trigger → (Code) → HTTP Request that posts each item to the sink at /<workflow id>. */
@@ -129,7 +131,7 @@ export function workflow(spec: WorkflowSpec, sinkUrl: string) {
 			position: [0, 0],
 			webhookId: spec.webhookId,
 			parameters: { options: {}, ...spec.trigger },
-			...(watch ? { credentials: { memoriesLiveVideoApi: CREDENTIAL } } : {}),
+			...(watch || spec.credential ? { credentials: { memoriesLiveVideoApi: CREDENTIAL } } : {}),
 		},
 		{
 			id: `${spec.id}-post`,
