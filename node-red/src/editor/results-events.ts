@@ -6,8 +6,8 @@ import type * as answers from '../../../core/answers';
 import { ANSWER_FIELD_TYPES, validateAnswerFields } from '../../../core/answers';
 import type * as conditions from '../../../core/conditions';
 import { OPERATORS_BY_TYPE, RULE_OPERATORS, RULE_OPERATOR_LABELS, compileCondition } from '../../../core/conditions';
-import { EpisodeOptionLimits, validateEpisodeOptions } from '../../../core/episodes';
-import { MAX_STALL_SECONDS, validateStallSeconds } from '../../../core/stall';
+import { DEFAULT_EPISODE_OPTIONS, EpisodeOptionLimits, validateEpisodeOptions } from '../../../core/episodes';
+import { DEFAULT_STALL_SECONDS, MAX_STALL_SECONDS, validateStallSeconds } from '../../../core/stall';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const $: any;
@@ -146,8 +146,24 @@ function readRules(list: any): conditions.FieldRuleInput[] {
 	return rules;
 }
 
+/**
+ * What a node saved before these settings existed runs with (the runtime's defaults for a missing
+ * property), so that its dialog shows that rather than blank fields. Sending a summary is off for
+ * such nodes (their flows keep the stream_ended message): its unchecked box already says so.
+ */
+const RUNS_WITH_WHEN_MISSING: Record<string, string | number> = {
+	answerFormat: 'text',
+	conditionType: 'fields',
+	combine: 'all',
+	...DEFAULT_EPISODE_OPTIONS,
+	stallSeconds: DEFAULT_STALL_SECONDS,
+};
+
 /** oneditprepare: the lists, the spinners, and which rows show for the settings chosen. */
 export function prepare(node: Node, t: Translate): void {
+	for (const [key, fallback] of Object.entries(RUNS_WITH_WHEN_MISSING)) {
+		if (node[key] === undefined || node[key] === null || node[key] === '') $(`#node-input-${key}`).val(fallback);
+	}
 	const fieldsList = $('#memories-live-results-fields');
 	const rulesList = $('#memories-live-results-rules');
 	const refreshRules = () => rulesList.editableList('items').each(function (this: unknown) { $(this).find('.memories-rule-field').closest('div').data('refresh')?.(); });

@@ -158,6 +158,8 @@ describe('the first example, deployed against the sandbox', () => {
 		await settle();
 		expect(await browser.evaluate('measure.overflow("#memories-live-results-callback-tip")')).toEqual([]);
 		expect(await browser.evaluate('measure.overflow("#dialog-form")')).toEqual([]);
+		// Example 01 predates the events settings: the dialog shows what the node runs with, not blanks.
+		expect(await browser.evaluate("[$('#node-input-answerFormat').val(), $('#node-input-stallSeconds').val(), $('#node-input-summary').prop('checked')]")).toEqual(['text', '30', false]);
 		await screenshot('results-dialog.png', await browser.evaluate<Rect>('measure.box(".red-ui-tray")'));
 		// A long path wraps as well.
 		await browser.evaluate("$('#node-input-path').val('/memories/' + 'a-long-path-segment/'.repeat(6) + 'results').trigger('change'); true");
