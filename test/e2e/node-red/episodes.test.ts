@@ -3,13 +3,12 @@
 // their account), against the sandbox's scripted kitchen (`?scenario=boil`) at a fast interval:
 // one message per episode start and end, the summary when the start node's "Stop after" ends the
 // stream, where "every result" would send one per window.
-import { execFileSync } from 'child_process';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
 
-import { Sandbox, scenario, startSandbox } from '../../../sandbox/src';
-import { Sink, SinkRequest, startSink } from '../../../scripts/lib/sink';
+import { Sandbox, scenario } from '../../../sandbox/src';
+import { Sink, SinkRequest } from '../../../scripts/lib/sink';
+import { useNodeRedSuite } from './support/suite';
 import { expectedEpisodes } from '../support/episodes';
 import { recordFigures } from '../support/figures';
 
@@ -25,26 +24,12 @@ const EXAMPLE = path.join(ROOT, 'node-red/examples/04 - Alert once when the pan 
 
 jest.setTimeout(10 * 60 * 1000);
 
-let work: string;
 let tarball: string;
 let sandbox: Sandbox;
 let sink: Sink;
 
-beforeAll(async () => {
-	work = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-node-red-episodes-'));
-	const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: path.join(ROOT, 'node-red'), encoding: 'utf8' }))[0];
-	tarball = path.join(work, packed.filename);
-	sandbox = await startSandbox({ intervalMs: INTERVAL_MS, keys: [KEY] });
-	sink = await startSink();
-});
-
-afterAll(async () => {
-	const leftover = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	await sink?.close();
-	fs.rmSync(work, { recursive: true, force: true });
-	expect(leftover).toEqual([]);
-});
+const suite = useNodeRedSuite('e2e-node-red-episodes', { intervalMs: INTERVAL_MS, keys: [KEY] });
+beforeAll(() => ({ tarball, sandbox, sink } = suite));
 
 type Node = { id: string; type: string; z?: string; wires?: string[][]; [key: string]: unknown };
 

@@ -2,13 +2,12 @@
 // Node 24) with our packed tarball installed into a fresh userDir the way the palette manager does,
 // flows deployed through the Admin API, against the sandbox over HTTP. Checks first that the
 // package and its README promise exactly what is tested here.
-import { execFileSync } from 'child_process';
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
 
-import { Sandbox, startSandbox } from '../../../sandbox/src';
-import { Sink, SinkRequest, startSink } from '../../../scripts/lib/sink';
+import type { Sandbox } from '../../../sandbox/src';
+import { Sink, SinkRequest } from '../../../scripts/lib/sink';
+import { useNodeRedSuite } from './support/suite';
 import { recordFigures } from '../support/figures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -32,30 +31,13 @@ const SUPPORTED = [
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(ROOT, 'node-red/package.json'), 'utf8'));
 const README = fs.readFileSync(path.join(ROOT, 'node-red/README.md'), 'utf8');
 
-let work: string;
 let tarball: string;
 let packedFiles: string[];
 let sandbox: Sandbox;
 let sink: Sink;
 
-beforeAll(async () => {
-	work = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-node-red-'));
-	const packed = JSON.parse(
-		execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: path.join(ROOT, 'node-red'), encoding: 'utf8' }),
-	)[0];
-	tarball = path.join(work, packed.filename);
-	packedFiles = (packed.files as Array<{ path: string }>).map((f) => f.path);
-	sandbox = await startSandbox({ intervalMs: 200, keys: [KEY] });
-	sink = await startSink();
-});
-
-afterAll(async () => {
-	const leftover = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	await sink?.close();
-	fs.rmSync(work, { recursive: true, force: true });
-	expect(leftover).toEqual([]);
-});
+const suite = useNodeRedSuite('e2e-node-red', { intervalMs: 200, keys: [KEY] });
+beforeAll(() => ({ tarball, packedFiles, sandbox, sink } = suite));
 
 describe('what the package promises', () => {
 	it('declares exactly the tested Node-RED lines and lowest Node, as its README does', () => {

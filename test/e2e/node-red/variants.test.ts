@@ -3,19 +3,15 @@
 // our packed tarball installed, against the sandbox's variants: redirects (nothing started, the key
 // sent nowhere else), callbacks in every delivery variant, refusals shown and logged, hidden tasks
 // stopped (also across a redeploy and at shutdown), Stop After from the URL, Retry-After.
-import { execFileSync } from 'child_process';
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
 
-import { Sandbox, analysisText, startSandbox } from '../../../sandbox/src';
-import { Sink, SinkRequest, startSink } from '../../../scripts/lib/sink';
+import { Sandbox, analysisText } from '../../../sandbox/src';
+import { Sink, SinkRequest } from '../../../scripts/lib/sink';
+import { useNodeRedSuite } from './support/suite';
 import { recordFigures } from '../support/figures';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../../scripts/lib/node-red-host');
 
-const ROOT = path.join(__dirname, '../../..');
 const TZ = 'America/New_York';
 const KEY = 'sk-e2e-node-red-variants-key';
 const SECRET = 'e2e-variants-results-secret-0123456789abcdef';
@@ -24,27 +20,13 @@ const PROMPT = 'Is the pan boiling over?';
 
 jest.setTimeout(10 * 60 * 1000);
 
-let work: string;
 let tarball: string;
 let sandbox: Sandbox;
 let sink: Sink;
 
-beforeAll(async () => {
-	work = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-node-red-variants-'));
-	const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: path.join(ROOT, 'node-red'), encoding: 'utf8' }))[0];
-	tarball = path.join(work, packed.filename);
-	// Over a second apart: timestamps sent to the second stay distinct (duplicates are dropped).
-	sandbox = await startSandbox({ intervalMs: 1100, keys: [KEY], taskIds: 'numeric' });
-	sink = await startSink();
-});
-
-afterAll(async () => {
-	const leftover = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	await sink?.close();
-	fs.rmSync(work, { recursive: true, force: true });
-	expect(leftover).toEqual([]);
-});
+// Over a second apart: timestamps sent to the second stay distinct (duplicates are dropped).
+const suite = useNodeRedSuite('e2e-node-red-variants', { intervalMs: 1100, keys: [KEY], taskIds: 'numeric' });
+beforeAll(() => ({ tarball, sandbox, sink } = suite));
 
 const at = (route: string) => (r: SinkRequest) => r.url === route;
 const json = (route: string) => sink.received.filter(at(route)).map((r) => r.json as Record<string, unknown>);
