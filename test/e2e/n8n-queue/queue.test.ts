@@ -9,7 +9,7 @@ import os from 'os';
 import path from 'path';
 
 import { Sandbox, scenario, scenarioEpisodes, startSandbox } from '../../../sandbox/src';
-import { Sink, startSink } from '../../../scripts/lib/sink';
+import { Sink, SinkRequest, startSink } from '../../../scripts/lib/sink';
 import { Audit, audit, callbacksOf, deliveries, onlyOnChange, sendCallback } from './support/callbacks';
 import { Api, CREDENTIAL, LogEntry, QueueN8n, TRIGGER, WorkflowSpec, callbackLabel, startQueueN8n, workflow } from './support/deployment';
 import { episodesSeen } from './support/episodes';
@@ -419,9 +419,13 @@ describe('Maximum duration in queue mode', () => {
 		const ended = await sandbox.waitFor('task-ended', (t) => t.taskId === task.taskId, 60_000);
 		sandbox.clearFaults();
 		expect(ended).toMatchObject({ endReason: 'stopped' });
+		// The stream-ended execution is created by the processor whose stop ended the stream, after
+		// that stop: awaited at the sink, then (everything drained) counted.
+		const isEnded = (r: SinkRequest) => r.url === `/${WATCH_MAX.id}` && (r.json as { event?: string }).event === 'stream_ended';
+		await sink.waitFor(1, isEnded, 30_000);
 		await settled(WATCH_MAX);
 		const afterStop = totals();
-		const endedItems = sinkOf(WATCH_MAX).filter((r) => (r.json as { event?: string }).event === 'stream_ended');
+		const endedItems = sinkOf(WATCH_MAX).filter(isEnded);
 		expect(endedItems).toHaveLength(1);
 		expect(endedItems[0].json).toMatchObject({ task_id: task.taskId, ended: true, reason: 'max_duration', status: 14 });
 		expect(afterStop.stops - before.stops).toBe(1);
