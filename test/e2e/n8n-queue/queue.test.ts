@@ -545,6 +545,8 @@ describe('Stop After in queue mode: a deadline in the callback URL, Receive mode
 		const ended = await sandbox.waitFor('task-ended', (t) => t.taskId === taskId, 30_000);
 		sandbox.clearFaults();
 		expect(ended).toMatchObject({ state: 'stopped', endReason: 'stopped' });
+		// Queued after the stop, which follows the 200 (as for Maximum Duration above).
+		await sink.waitFor(1, (r) => r.url === `/${DEADLINE.id}` && (r.json as { task_id?: string; event?: string }).task_id === taskId && (r.json as { event?: string }).event === 'stream_ended', 30_000);
 		await settled(DEADLINE);
 		const after = totals();
 		const endedItems = eventsAt(DEADLINE, taskId, 'stream_ended');
