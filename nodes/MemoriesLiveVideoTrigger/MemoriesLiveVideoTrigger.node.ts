@@ -10,7 +10,7 @@ import type {
 
 import { MIN_SECRET_LENGTH } from '../../core';
 import { answerFormatFields } from '../shared/answer-format';
-import { FILTER_OPTIONS, stopAfterField, streamFields } from '../shared/fields';
+import { FILTER_OPTIONS, keywordsField, regexField, stopAfterField, streamFields } from '../shared/fields';
 import { CREDENTIAL_TYPE } from '../shared/transport';
 import { EVENT_EMIT_OPTIONS, eventOptions, eventProperties, getDeclaredFields } from './event-settings';
 import { startWatching, stopWatching, streamExists } from './lifecycle';
@@ -119,26 +119,8 @@ export class MemoriesLiveVideoTrigger implements INodeType {
 				default: '',
 				displayOptions: { show: { emit: ['changes', 'episodes'] } },
 			},
-			{
-				displayName: 'Keywords',
-				name: 'keywords',
-				type: 'string',
-				default: '',
-				required: true,
-				placeholder: 'smoke, fire, boiling over',
-				description: 'Comma-separated; a result that contains any of them starts the workflow',
-				displayOptions: { show: { emit: ['keywords'] } },
-			},
-			{
-				displayName: 'Regular Expression',
-				name: 'regex',
-				type: 'string',
-				default: '',
-				required: true,
-				placeholder: 'boil(ing|ed)? over',
-				description: 'A JavaScript regular expression, plain or as /pattern/flags',
-				displayOptions: { show: { emit: ['regex'] } },
-			},
+			keywordsField({ show: { emit: ['keywords'] } }, 'Comma-separated; a result that contains any of them starts the workflow'),
+			regexField({ show: { emit: ['regex'] } }, 'A JavaScript regular expression, plain or as /pattern/flags'),
 			...eventProperties,
 			{
 				displayName: 'Options',

@@ -15,6 +15,7 @@ import {
 	STALL_LABEL,
 } from '../../core';
 import { readAnswerFormat } from '../shared/answer-format';
+import { keywordsField, regexField } from '../shared/fields';
 
 const conditioned = { show: { emit: ['condition', 'episodes'] } };
 const ofType = (type: string) => ({ show: { emit: ['condition', 'episodes'], conditionType: [type] } });
@@ -71,26 +72,8 @@ export const eventProperties: INodeProperties[] = [
 		description: 'What an answer must meet',
 		displayOptions: conditioned,
 	},
-	{
-		displayName: 'Keywords',
-		name: 'keywords',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'smoke, fire, boiling over',
-		description: 'Comma-separated; the condition holds when the text contains any of them',
-		displayOptions: ofType('keywords'),
-	},
-	{
-		displayName: 'Regular Expression',
-		name: 'regex',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'boil(ing|ed)? over',
-		description: 'A JavaScript regular expression, plain or as /pattern/flags; the condition holds when the text matches',
-		displayOptions: ofType('regex'),
-	},
+	keywordsField(ofType('keywords'), 'Comma-separated; the condition holds when the text contains any of them'),
+	regexField(ofType('regex'), 'A JavaScript regular expression, plain or as /pattern/flags; the condition holds when the text matches'),
 	{
 		displayName: 'Rules',
 		name: 'rules',

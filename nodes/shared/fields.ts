@@ -77,6 +77,16 @@ export function stopAfterField(displayOptions: IDisplayOptions, defaultMinutes: 
 	};
 }
 
+/** The text test's Keywords, for Emit's filter and for a condition (n8n shows one of them at a time). */
+export function keywordsField(displayOptions: IDisplayOptions, description: string): INodeProperties {
+	return { displayName: 'Keywords', name: 'keywords', type: 'string', default: '', required: true, placeholder: 'smoke, fire, boiling over', description, displayOptions };
+}
+
+/** The text test's Regular Expression, for Emit's filter and for a condition. */
+export function regexField(displayOptions: IDisplayOptions, description: string): INodeProperties {
+	return { displayName: 'Regular Expression', name: 'regex', type: 'string', default: '', required: true, placeholder: 'boil(ing|ed)? over', description, displayOptions };
+}
+
 export const FILTER_OPTIONS: Array<{ name: string; value: FilterMode; description: string }> = [
 	{ name: 'Every Result', value: 'all', description: 'Start the workflow for every frame window' },
 	{
