@@ -86,8 +86,8 @@ function watchRedeploys(demo, red, sandbox, inject) {
 				if (demo.stopping) return;
 				const running = sandbox ? sandbox.activeTasks().length : undefined;
 				if (running === 0 || running === undefined) {
-					demo.say(`${time()}  Deploy restarted the flow${running === 0 ? ' and its start node stopped the stream' : ': a redeployed start node stops its stream'} (its "stop when redeployed" setting).`);
-					demo.say(`          Press the button of the inject node "${inject.name}" in the editor to start a new stream.`);
+					demo.say(`${time()}  Deploy restarted the flow${running === 0 ? ' and its start node stopped the stream' : ': a redeployed start node stops its stream'} (its "stop when redeployed" setting).\n` +
+							`          Press the button of the inject node "${inject.name}" in the editor to start a new stream.`);
 				} else {
 					demo.say(`${time()}  Deploy: the flow was redeployed, the stream goes on.`);
 				}

@@ -43,7 +43,7 @@ it('prints episodes and the summary, explains a Deploy that stopped the stream, 
 	const injectNamed = (name: string) => flows.json.flows.find((n: { type: string; name: string }) => n.type === 'inject' && n.name === name);
 	expect((await host.request('POST', `${editor}/inject/${injectNamed('stop all').id}`)).status).toBe(200);
 	await demo.waitFor(SUMMARY_LINE);
-	await demo.waitFor(/Stopped: no more results will arrive/);
+	await demo.waitFor(/Stopped: no more results will arrive and billing has ended\.\n/);
 	const stopped = demo.output();
 	expect(stopped).toMatch(new RegExp(`stream ${task}… Stopped: no more results will arrive and billing has ended\\.`));
 	expect(lines(SUMMARY_LINE, stopped)[0].slice(0, 2)).toEqual([task, 'stopped']);
@@ -68,8 +68,8 @@ it('prints episodes and the summary, explains a Deploy that stopped the stream, 
 		headers: { 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
 	});
 	expect(deploy.status).toBe(200);
-	await demo.waitFor(/Deploy restarted the flow and its start node stopped the stream/, 1, deployed);
-	expect(demo.output().slice(deployed)).toMatch(/Press the button of the inject node "start watching" in the editor to start a new stream\./);
+	await demo.waitFor(/Press the button of the inject node "start watching" in the editor to start a new stream\./, 1, deployed);
+	expect(demo.output().slice(deployed)).toMatch(/Deploy restarted the flow and its start node stopped the stream \(its "stop when redeployed" setting\)\.\n +Press the button/);
 
 	// What the message says: the inject button starts the next stream, whose episodes are printed again.
 	const again = demo.output().length;
