@@ -6,29 +6,17 @@ import fc from 'fast-check';
 import {
 	CallbackEvent,
 	GateSettings,
-	GateStore,
 	LiveItem,
-	StreamMemory,
 	compileGateSettings,
 	createMemoryGateStore,
 	createResultGate,
 } from '../../core';
+import { jsonStore } from './json-store';
 import { KITCHEN_FIELDS } from './answer-corpus';
 import { thrown } from './thrown';
 
 const T0 = Date.UTC(2025, 9, 22, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** A store that keeps only JSON text, as a store shared by processes would. */
-function jsonStore(): GateStore & { entries: Map<string, string> } {
-	const entries = new Map<string, string>();
-	return {
-		entries,
-		get: (taskId) => (entries.has(taskId) ? (JSON.parse(entries.get(taskId)!) as StreamMemory) : undefined),
-		set: (taskId, memory) => void entries.set(taskId, JSON.stringify(memory)),
-		delete: (taskId) => void entries.delete(taskId),
-	};
-}
 
 const answer = (boiling: boolean, i = 0) =>
 	JSON.stringify({ boiling_over: boiling, people: i % 3, state: boiling ? 'boiling' : 'calm', note: boiling ? 'foam over the rim' : '' });

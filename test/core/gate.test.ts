@@ -4,15 +4,14 @@ import {
 	CallbackEvent,
 	DELIVERIES_REMEMBERED,
 	FilterOptions,
-	GateStore,
 	InputError,
-	StreamMemory,
 	compileFilter,
 	createMemoryGateStore,
 	createResultGate,
 	parseKeywords,
 	parseRegex,
 } from '../../core';
+import { jsonStore } from './json-store';
 
 const event = (text: string, extra: Partial<CallbackEvent> = {}): CallbackEvent => ({
 	taskId: 't1',
@@ -193,17 +192,6 @@ describe('decisions', () => {
 });
 
 describe('memory', () => {
-	/** A store that keeps only JSON text, as a store shared by processes would. */
-	function jsonStore(): GateStore & { entries: Map<string, string> } {
-		const entries = new Map<string, string>();
-		return {
-			entries,
-			get: (taskId) => (entries.has(taskId) ? (JSON.parse(entries.get(taskId)!) as StreamMemory) : undefined),
-			set: (taskId, memory) => void entries.set(taskId, JSON.stringify(memory)),
-			delete: (taskId) => void entries.delete(taskId),
-		};
-	}
-
 	it('is plain JSON in the host\'s store: a gate over the same store (another process) remembers', () => {
 		const store = jsonStore();
 		const settings = { filter: { mode: 'changes' as const }, ignoreDuplicates: true };
