@@ -13,6 +13,7 @@ import { Sink, SinkRequest, startSink } from '../../../scripts/lib/sink';
 import { triggerWorkflow } from '../../reliability/n8n/support/workflows';
 import { agentWorkflow, AgentWorkflowOptions, fromAi, Workflow } from '../support/agent-workflows';
 import { recordFigures } from '../support/figures';
+import { endSuite } from '../../support/suite-end';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../../scripts/lib/n8n-host');
@@ -151,12 +152,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await n8n?.stop();
-	const leftover = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	await sink?.close();
-	await fake?.close();
-	if (work) fs.rmSync(work, { recursive: true, force: true });
-	expect(leftover).toEqual([]);
+	await endSuite({ sandboxes: [sandbox], close: [sink, fake], work });
 });
 
 afterEach(() => {

@@ -12,6 +12,7 @@ import { Browser, ConsoleMessage, Locator, Page, chromium, selectors } from 'pla
 import { Sandbox, startSandbox } from '../../../sandbox/src';
 import { Sink, startSink } from '../../../scripts/lib/sink';
 import { packTarball, saveScreenshot } from '../support/editor';
+import { endSuite } from '../../support/suite-end';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../../scripts/lib/n8n-host');
@@ -92,11 +93,7 @@ afterEach(async () => {
 afterAll(async () => {
 	await browser?.close();
 	await n8n?.stop();
-	await sink?.close();
-	const left = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	fs.rmSync(work, { recursive: true, force: true });
-	expect(left).toEqual([]);
+	await endSuite({ sandboxes: [sandbox], close: [sink], work });
 });
 
 /** The dropdown's options as shown (their names; n8n adds each description on a second line). */

@@ -11,6 +11,7 @@ import { Sandbox, scenario, startSandbox } from '../../../sandbox/src';
 import { Sink, startSink } from '../../../scripts/lib/sink';
 import { expectedEpisodes } from '../support/episodes';
 import { recordFigures } from '../support/figures';
+import { endSuite } from '../../support/suite-end';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../../scripts/lib/n8n-host');
@@ -55,11 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await n8n?.stop();
-	const leftover = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	await sink?.close();
-	fs.rmSync(work, { recursive: true, force: true });
-	expect(leftover).toEqual([]);
+	await endSuite({ sandboxes: [sandbox], close: [sink], work });
 });
 
 it('runs once per episode start and end, then with the summary, where every result would run once per window', async () => {

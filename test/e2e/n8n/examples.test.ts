@@ -8,6 +8,7 @@ import path from 'path';
 
 import { Sandbox, startSandbox } from '../../../sandbox/src';
 import { packTarball } from '../support/editor';
+import { endSuite } from '../../support/suite-end';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../../scripts/lib/n8n-host');
@@ -40,10 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await n8n?.stop();
-	const left = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	fs.rmSync(work, { recursive: true, force: true });
-	expect(left).toEqual([]);
+	await endSuite({ sandboxes: [sandbox], work });
 });
 
 it('installs the package under its own name, without a copy of n8n-workflow beside it', () => {

@@ -8,6 +8,7 @@ import path from 'path';
 import { Sandbox, startSandbox } from '../../../sandbox/src';
 import { Sink, startSink } from '../../../scripts/lib/sink';
 import { recordFigures } from '../support/figures';
+import { endSuite } from '../../support/suite-end';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../../scripts/lib/n8n-host');
@@ -96,11 +97,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await n8n?.stop();
-	const leftover = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	await sink?.close();
-	fs.rmSync(work, { recursive: true, force: true });
-	expect(leftover).toEqual([]);
+	await endSuite({ sandboxes: [sandbox], close: [sink], work });
 });
 
 describe('Watch a Stream trigger in a real n8n', () => {

@@ -13,6 +13,7 @@ import { Sink, startSink } from '../../../scripts/lib/sink';
 import { postToSink, startStopWorkflow, triggerWorkflow, watchParameters, PACKAGE, CREDENTIAL_TYPE, Workflow } from '../../reliability/n8n/support/workflows';
 import { executionResult, runManually } from '../../reliability/n8n/support/host';
 import { recordFigures } from '../support/figures';
+import { endSuite } from '../../support/suite-end';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../../scripts/lib/n8n-host');
@@ -106,11 +107,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await n8n?.stop();
-	const leftover = Object.values(sandboxes ?? {}).flatMap((s) => s.activeTasks());
-	await Promise.all(Object.values(sandboxes ?? {}).map((s) => s.close()));
-	await sink?.close();
-	fs.rmSync(work, { recursive: true, force: true });
-	expect(leftover).toEqual([]);
+	await endSuite({ sandboxes: Object.values(sandboxes ?? {}), close: [sink], work });
 });
 
 describe('the API key never leaves the Base URL’s origin', () => {

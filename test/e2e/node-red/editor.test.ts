@@ -14,6 +14,7 @@ import { Sandbox, startSandbox } from '../../../sandbox/src';
 import { saveScreenshot } from '../support/screenshots';
 import { Browser, Rect, openBrowser } from './support/browser';
 import { MEASURE } from './support/measure';
+import { endSuite } from '../../support/suite-end';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const host = require('../../../scripts/lib/node-red-host');
@@ -71,10 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	await browser?.close();
 	await red?.stop();
-	const leftover = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	fs.rmSync(work, { recursive: true, force: true });
-	expect(leftover).toEqual([]);
+	await endSuite({ sandboxes: [sandbox], work });
 });
 
 it('registers the four types and shows three nodes in the palette category "memories.ai", as the README says', async () => {

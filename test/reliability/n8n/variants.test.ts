@@ -8,6 +8,7 @@ import { Sink, startSink } from '../../../scripts/lib/sink';
 import { deliveryFigures, sendVariantCases, variantCases } from '../support/variants';
 import { Host, executionResult, record, runManually, startHost } from './support/host';
 import { CREDENTIAL_TYPE, startStopWorkflow, triggerWorkflow, watchParameters } from './support/workflows';
+import { endSuite } from '../../support/suite-end';
 
 jest.setTimeout(20 * 60 * 1000);
 
@@ -50,10 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await host?.stop();
-	const leftover = Object.values(sandboxes ?? {}).flatMap((s) => s.activeTasks());
-	await Promise.all(Object.values(sandboxes ?? {}).map((s) => s.close()));
-	await sink?.close();
-	expect(leftover).toEqual([]);
+	await endSuite({ sandboxes: Object.values(sandboxes ?? {}), close: [sink] });
 });
 
 it(`reads ${CALLBACKS} callbacks in every delivery variant and mixes of up to four: each executed once, as sent`, async () => {

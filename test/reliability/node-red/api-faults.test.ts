@@ -2,7 +2,6 @@
 // answer slower than the client's timeout, a reset connection, an HTML 502 page, invalid JSON, an
 // empty body. Each must reach a Catch node as a clear typed error (the core's message, its code and
 // kind), the host must keep running, and the sandbox must never see a duplicate task.
-import fs from 'fs';
 
 import {
 	ApiResponse,
@@ -32,6 +31,7 @@ import {
 	toSink,
 	waitForItems,
 } from './support/host';
+import { endSuite } from '../../support/suite-end';
 
 jest.setTimeout(5 * 60 * 1000);
 
@@ -222,14 +222,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await red?.stop();
-	const leftover = [...(sandbox?.activeTasks() ?? []), ...(slowSandbox?.activeTasks() ?? []), ...(lostSandbox?.activeTasks() ?? [])];
-	await sandbox?.close();
-	await slowSandbox?.close();
-	await lostSandbox?.close();
-	await sink?.close();
-	if (work) fs.rmSync(work, { recursive: true, force: true });
 	if (table.length > 0) recordReliability('api-faults', { nodeRed: red?.version, node: red?.nodeVersion, faults: table });
-	expect(leftover).toEqual([]);
+	await endSuite({ sandboxes: [sandbox, slowSandbox, lostSandbox], close: [sink], work });
 });
 
 it('turns every start fault into a typed error at the Catch node, without retrying and without a duplicate task', async () => {

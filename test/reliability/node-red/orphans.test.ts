@@ -1,7 +1,6 @@
 // Orphaned streams: 100 full redeploys of a real Node-RED, each with streams running (started by
 // start nodes with "stop my streams on redeploy and shutdown" on), then a shutdown with streams
 // running. Afterwards the sandbox must show no running task, and no task started or stopped twice.
-import fs from 'fs';
 
 import { Sandbox, startSandbox } from '../../../sandbox/src';
 import { startSink, type Sink } from '../../../scripts/lib/sink';
@@ -23,6 +22,7 @@ import {
 	waitForItems,
 } from './support/host';
 import { percentile, round } from './support/send';
+import { endSuite } from '../../support/suite-end';
 
 jest.setTimeout(5 * 60 * 1000);
 
@@ -106,11 +106,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await red?.stop();
-	const leftover = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	await sink?.close();
-	if (work) fs.rmSync(work, { recursive: true, force: true });
-	expect(leftover).toEqual([]);
+	await endSuite({ sandboxes: [sandbox], close: [sink], work });
 });
 
 it(`stops every running stream on each of ${REDEPLOYS} full redeploys, and starts nothing twice`, async () => {

@@ -8,6 +8,7 @@ import { Sink, startSink } from '../../../scripts/lib/sink';
 import { recordReliability } from '../support/record';
 import { deliveryFigures, sendVariantCases, variantCases } from '../support/variants';
 import { NodeRed, batchToSink, catchToSink, crashLines, itemsAt, nodeRedHost, packNodeRed, placed, toSink, waitForItems } from './support/host';
+import { endSuite } from '../../support/suite-end';
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -27,12 +28,7 @@ beforeAll(async () => {
 	sandbox = await startSandbox({ intervalMs: 200, keys: [KEY] });
 	sink = await startSink();
 });
-afterAll(async () => {
-	const leftover = sandbox?.activeTasks() ?? [];
-	await sandbox?.close();
-	await sink?.close();
-	expect(leftover).toEqual([]);
-});
+afterAll(() => endSuite({ sandboxes: [sandbox], close: [sink] }));
 
 function flows(publicUrl: string) {
 	const z = 'variants';

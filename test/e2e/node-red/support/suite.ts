@@ -7,6 +7,7 @@ import path from 'path';
 
 import { Sandbox, startSandbox } from '../../../../sandbox/src';
 import { Sink, startSink } from '../../../../scripts/lib/sink';
+import { endSuite } from '../../../support/suite-end';
 
 const ROOT = path.join(__dirname, '../../../..');
 
@@ -32,12 +33,6 @@ export function useNodeRedSuite(name: string, sandboxOptions: Parameters<typeof 
 		suite.sandbox = await startSandbox(sandboxOptions);
 		suite.sink = await startSink();
 	});
-	afterAll(async () => {
-		const leftover = suite.sandbox?.activeTasks() ?? [];
-		await suite.sandbox?.close();
-		await suite.sink?.close();
-		if (suite.work) fs.rmSync(suite.work, { recursive: true, force: true });
-		expect(leftover).toEqual([]);
-	});
+	afterAll(() => endSuite({ sandboxes: [suite.sandbox], close: [suite.sink], work: suite.work }));
 	return suite;
 }
