@@ -58,6 +58,17 @@ let n8n: QueueN8n;
 let api: Api;
 
 const totals = () => (sandbox.engine.state() as { totals: { starts: number; stops: number; notFoundStops: number } }).totals;
+/**
+ * Every processor that found the stream due sends its own stop, some after the stream has ended:
+ * until `count` stops since `before` are answered (at most 30 s), so none is still on its way when counted.
+ */
+async function stopsAnswered(before: ReturnType<typeof totals>, count: number) {
+	const answered = () => totals().stops + totals().notFoundStops - before.stops - before.notFoundStops;
+	const until = Date.now() + 30_000;
+	while (answered() < count && Date.now() < until) {
+		await sandbox.waitFor('api-request', (r) => r.operation === 'stop', until - Date.now()).catch(() => undefined);
+	}
+}
 const log = (): LogEntry[] => n8n.balancer.log();
 const sinkOf = (spec: WorkflowSpec) => sink.received.filter((r) => r.url === `/${spec.id}`);
 /** Waits until the sandbox has no callback in flight, then until the workflow's executions all finished. */
@@ -424,6 +435,7 @@ describe('Maximum duration in queue mode', () => {
 		const isEnded = (r: SinkRequest) => r.url === `/${WATCH_MAX.id}` && (r.json as { event?: string }).event === 'stream_ended';
 		await sink.waitFor(1, isEnded, 30_000);
 		await settled(WATCH_MAX);
+		await stopsAnswered(before, 2);
 		const afterStop = totals();
 		const endedItems = sinkOf(WATCH_MAX).filter(isEnded);
 		expect(endedItems).toHaveLength(1);
@@ -548,6 +560,7 @@ describe('Stop After in queue mode: a deadline in the callback URL, Receive mode
 		// Queued after the stop, which follows the 200 (as for Maximum Duration above).
 		await sink.waitFor(1, (r) => r.url === `/${DEADLINE.id}` && (r.json as { task_id?: string; event?: string }).task_id === taskId && (r.json as { event?: string }).event === 'stream_ended', 30_000);
 		await settled(DEADLINE);
+		await stopsAnswered(before, 2);
 		const after = totals();
 		const endedItems = eventsAt(DEADLINE, taskId, 'stream_ended');
 		expect(endedItems).toHaveLength(1);
